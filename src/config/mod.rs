@@ -1,0 +1,202 @@
+//! Resolved settings: defaults, overridden by the TOML config file, overridden by flags.
+//! Bad configuration is reported with the file, the key and what was expected.
+
+use crate::ecapi::event_type::EventType;
+use crate::engine::stage::{Stage, StageMap};
+use crate::engine::time::parse_duration;
+use crate::engine::EngineConfig;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Default longest record accepted: 16 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("config file {path}: key `{key}`: {message}")]
+    Value {
+        path: String,
+        key: String,
+        message: String,
+    },
+}
+
+/// The config file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    batch_key: Option<String>,
+    max_line_bytes: Option<usize>,
+    dedup_window: Option<String>,
+    max_age: Option<String>,
+    clock_skew: Option<String>,
+    #[serde(default)]
+    stages: StagesSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StagesSection {
+    #[serde(flatten)]
+    by_type: BTreeMap<String, toml::Value>,
+}
+
+/// Settings in force.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub engine: EngineConfig,
+    pub max_line_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            engine: EngineConfig::default(),
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, with the file at `path` applied when given.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut settings = Settings::default();
+        if let Some(path) = path {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: shown.clone(),
+                source,
+            })?;
+            settings.apply_toml(&text, &shown)?;
+        }
+        Ok(settings)
+    }
+
+    /// Applies a config file's text; `path` names it in errors.
+    pub fn apply_toml(&mut self, text: &str, path: &str) -> Result<(), ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })?;
+        let bad = |key: &str, message: String| ConfigError::Value {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            message,
+        };
+        let duration = |key: &str, v: &Option<String>| -> Result<Option<Duration>, ConfigError> {
+            v.as_deref()
+                .map(|t| {
+                    parse_duration(t).ok_or_else(|| {
+                        bad(key, format!("expected a duration like 48h, 30m or 7d, got {t:?}"))
+                    })
+                })
+                .transpose()
+        };
+        if let Some(k) = file.batch_key {
+            self.engine.walk.batch_key = k;
+        }
+        if let Some(n) = file.max_line_bytes {
+            if n == 0 {
+                return Err(bad("max_line_bytes", "must be more than 0".into()));
+            }
+            self.max_line_bytes = n;
+        }
+        if let Some(d) = duration("dedup_window", &file.dedup_window)? {
+            self.engine.dedup_window = Some(d);
+        }
+        if let Some(d) = duration("max_age", &file.max_age)? {
+            self.engine.walk.max_age_secs = secs(d);
+        }
+        if let Some(d) = duration("clock_skew", &file.clock_skew)? {
+            self.engine.walk.skew_secs = secs(d);
+        }
+        apply_stages(&mut self.engine.stages, &file.stages.by_type, &bad)
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn stage_of(v: &toml::Value) -> Option<Stage> {
+    v.as_str().and_then(Stage::parse)
+}
+
+fn apply_stages(
+    map: &mut StageMap,
+    entries: &BTreeMap<String, toml::Value>,
+    bad: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    const EXPECTED: &str = "expected \"upper\", \"mid\", \"lower\" or \"custom\"";
+    for (name, value) in entries {
+        if name == "custom" {
+            let table = value
+                .as_table()
+                .ok_or_else(|| bad("stages.custom", "expected a table of custom_event names".into()))?;
+            for (custom, v) in table {
+                let stage = stage_of(v)
+                    .ok_or_else(|| bad(&format!("stages.custom.{custom}"), format!("{EXPECTED}, got {v}")))?;
+                map.set_custom(custom, stage);
+            }
+            continue;
+        }
+        let key = format!("stages.{name}");
+        let t = EventType::parse(name)
+            .ok_or_else(|| bad(&key, "not an ECAPI event type".into()))?;
+        let stage = stage_of(value).ok_or_else(|| bad(&key, format!("{EXPECTED}, got {value}")))?;
+        map.set(t, stage);
+    }
+    Ok(())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_every_key() {
+        let mut s = Settings::default();
+        s.apply_toml(
+            r#"
+batch_key = "data"
+max_line_bytes = 1024
+dedup_window = "48h"
+max_age = "2d"
+clock_skew = "1m"
+[stages]
+sign_up = "lower"
+[stages.custom]
+quote_requested = "mid"
+"#,
+            "test.toml",
+        )
+        .unwrap();
+        assert_eq!(s.engine.walk.batch_key, "data");
+        assert_eq!(s.max_line_bytes, 1024);
+        assert_eq!(s.engine.dedup_window, Some(Duration::from_secs(172_800)));
+        assert_eq!(s.engine.walk.max_age_secs, 172_800);
+        assert_eq!(s.engine.walk.skew_secs, 60);
+        let t = |n| EventType::parse(n).unwrap();
+        assert_eq!(s.engine.stages.stage(t("sign_up"), None), Stage::Lower);
+        assert_eq!(s.engine.stages.stage(t("custom"), Some("quote_requested")), Stage::Mid);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let err = |text: &str| Settings::default().apply_toml(text, "c.toml").unwrap_err().to_string();
+        assert!(err("[stages]\npurchase = \"bottom\"").contains("c.toml: key `stages.purchase`"));
+        assert!(err("[stages]\nbuy = \"lower\"").contains("stages.buy"));
+        assert!(err("dedup_window = \"soon\"").contains("key `dedup_window`"));
+        assert!(err("colour = 1").contains("c.toml"));
+        assert!(err("max_line_bytes = 0").contains("max_line_bytes"));
+    }
+}

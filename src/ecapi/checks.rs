@@ -1,0 +1,473 @@
+//! Checks on single values, independent of where they sit in the payload: hashes, IPs, dates,
+//! codes. Each reports through [`Report`], so the validator decides the path and the value shown.
+
+use crate::ecapi::codes::Code;
+use crate::ecapi::lists;
+use crate::ecapi::normalize::{sha256_hex, HashField};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::OnceLock;
+
+/// Where checks send what they find.
+pub trait Report {
+    fn report(&mut self, code: Code, message: String, hint: Option<String>);
+}
+
+/// Reports control characters (C0, DEL, C1), which no ECAPI field should carry and which
+/// would drive a terminal if printed raw.
+pub fn control_characters(s: &str, out: &mut impl Report) {
+    let bytes = s.as_bytes();
+    let found = bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)))
+    });
+    if found {
+        out.report(
+            Code::ControlCharacters,
+            "the string contains control characters".into(),
+            None,
+        );
+    }
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn is_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Texts senders hash when the real value is unknown; their digests match unrelated users.
+const PLACEHOLDERS: &[&str] = &[
+    "", "null", "undefined", "none", "nil", "nan", "n/a", "na", "unknown", "0", "-", "+", "test",
+    "false", "true", "[object object]", "{}", "[]", "\"\"", "email", "phone", "noemail",
+    "test@test.com", "test@example.com", "noemail@noemail.com", "no@email.com",
+];
+
+fn placeholder_digests() -> &'static [(String, &'static str)] {
+    static DIGESTS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    DIGESTS.get_or_init(|| {
+        let mut v: Vec<_> = PLACEHOLDERS.iter().map(|p| (sha256_hex(p), *p)).collect();
+        v.sort();
+        v
+    })
+}
+
+/// The placeholder text whose SHA-256 is `digest` (lower-case hex), if any.
+pub fn placeholder_for(digest: &str) -> Option<&'static str> {
+    let table = placeholder_digests();
+    table
+        .binary_search_by(|(d, _)| d.as_str().cmp(digest))
+        .ok()
+        .map(|i| table[i].1)
+}
+
+pub fn looks_like_email(s: &str) -> bool {
+    let s = s.trim();
+    match s.find('@') {
+        Some(at) if at > 0 => {
+            let domain = &s[at + 1..];
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        }
+        _ => false,
+    }
+}
+
+pub fn looks_like_phone(s: &str) -> bool {
+    let mut digits = 0;
+    for c in s.trim().chars() {
+        match c {
+            '0'..='9' => digits += 1,
+            '+' | '-' | ' ' | '(' | ')' | '.' | '/' => {}
+            _ => return false,
+        }
+    }
+    (7..=15).contains(&digits)
+}
+
+/// A SHA-256 field: lower-case 64-hex, not of a placeholder, never raw PII.
+pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
+    if s.len() == 64 && is_hex(s) {
+        if !is_lower_hex(s) {
+            out.report(
+                Code::HashUppercase,
+                "the SHA-256 digest is written in upper-case hex".into(),
+                Some(format!("send {}", s.to_ascii_lowercase())),
+            );
+        }
+        let lower = s.to_ascii_lowercase();
+        if let Some(text) = placeholder_for(&lower) {
+            out.report(
+                Code::HashOfPlaceholder,
+                format!("this is the SHA-256 of {text:?}, not of a real {}", field.name()),
+                Some("leave the field out when the value is unknown".into()),
+            );
+        }
+        return;
+    }
+    if s.is_empty() {
+        out.report(Code::EmptyValue, format!("{} is an empty string", field.name()), None);
+        return;
+    }
+    if let Some(what) = raw_pii_kind(field, s) {
+        out.report(
+            Code::UnhashedPii,
+            format!("{} holds what looks like a raw {what}, not a SHA-256 digest", field.name()),
+            Some(format!(
+                "normalize and hash it: `ecapi-scope hash --field {} <value>`",
+                field.name()
+            )),
+        );
+        return;
+    }
+    let what = match s.len() {
+        32 if is_hex(s) => "an MD5 digest",
+        40 if is_hex(s) => "a SHA-1 digest",
+        128 if is_hex(s) => "a SHA-512 digest",
+        43 | 44 if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) => {
+            "a base64-encoded digest"
+        }
+        _ => "not a SHA-256 hex digest",
+    };
+    out.report(
+        Code::HashNotSha256,
+        format!("{} is {what} (a SHA-256 hex digest has 64 hex characters)", field.name()),
+        Some("hash the normalized value with SHA-256 and send the lower-case hex".into()),
+    );
+}
+
+/// What raw personal data `s` looks like, for a field that should hold a digest.
+fn raw_pii_kind(field: HashField, s: &str) -> Option<&'static str> {
+    if looks_like_email(s) {
+        return Some("email address");
+    }
+    if looks_like_phone(s) && !is_hex(s.trim()) || (field == HashField::Phone && looks_like_phone(s))
+    {
+        return Some("phone number");
+    }
+    let hexish = is_hex(s);
+    match field {
+        HashField::FirstName | HashField::LastName if !hexish => Some("name"),
+        HashField::Street if !hexish => Some("street address"),
+        HashField::PostalCode if !(hexish && s.len() > 16) => Some("postal code"),
+        HashField::Gender if !hexish || s.len() <= 6 => Some("gender"),
+        _ => None,
+    }
+}
+
+/// Whether an address is one a user's request could come from (not private or reserved).
+pub fn is_public_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_v4(v4);
+            }
+            let seg = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8)
+                || v6 == Ipv6Addr::LOCALHOST)
+        }
+    }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_documentation()
+        || v4.is_multicast()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 192 && b == 0 && c == 0))
+}
+
+pub fn ip(s: &str, out: &mut impl Report) {
+    match s.parse::<IpAddr>() {
+        Ok(addr) if !is_public_ip(addr) => out.report(
+            Code::IpNotPublic,
+            format!("{addr} is a private or reserved address: likely a server's, not the user's"),
+            None,
+        ),
+        Ok(_) => {}
+        Err(_) => {
+            let hint = if s.rsplit_once(':').is_some_and(|(h, _)| h.parse::<Ipv4Addr>().is_ok()) {
+                Some("send the address without the port".into())
+            } else if s.contains(',') {
+                Some("send one address, not a forwarded-for list".into())
+            } else {
+                None
+            };
+            out.report(Code::IpInvalid, "not a valid IPv4 or IPv6 address".into(), hint);
+        }
+    }
+}
+
+/// `YYYYMMDD` or `YYYY-MM-DD`, a real calendar date; returns it as a comparable number.
+pub fn parse_date(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    let digits: [u8; 8] = match b.len() {
+        8 => b.try_into().ok()?,
+        10 if b[4] == b'-' && b[7] == b'-' => {
+            [b[0], b[1], b[2], b[3], b[5], b[6], b[8], b[9]]
+        }
+        _ => return None,
+    };
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        digits[r]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day) = (num(0..4), num(4..6), num(6..8));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    ((1900..=2200).contains(&year) && (1..=days).contains(&day)).then_some(year * 10000 + month * 100 + day)
+}
+
+pub fn date(s: &str, out: &mut impl Report) -> Option<u32> {
+    let parsed = parse_date(s);
+    if parsed.is_none() {
+        out.report(
+            Code::DateInvalid,
+            "not a calendar date in YYYYMMDD or YYYY-MM-DD".into(),
+            None,
+        );
+    }
+    parsed
+}
+
+pub fn currency(s: &str, out: &mut impl Report) {
+    if lists::is_currency(s) {
+        return;
+    }
+    let upper = s.trim().to_ascii_uppercase();
+    if lists::is_currency(&upper) {
+        out.report(
+            Code::CurrencyLowercase,
+            "ISO 4217 codes are upper-case".into(),
+            Some(format!("send {upper:?}")),
+        );
+    } else {
+        let hint = match upper.as_str() {
+            "$" | "US$" | "DOLLAR" | "DOLLARS" => Some("send \"USD\" (or the dollar's ISO code)".into()),
+            "€" | "EURO" | "EUROS" => Some("send \"EUR\"".into()),
+            "£" | "POUND" | "GBP£" => Some("send \"GBP\"".into()),
+            _ => None,
+        };
+        out.report(Code::CurrencyInvalid, "not an ISO 4217 currency code".into(), hint);
+    }
+}
+
+pub fn country_code(s: &str, out: &mut impl Report) {
+    if lists::is_country(s) {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            out.report(
+                Code::NotNormalized,
+                "the spec wants country codes in lower case".into(),
+                Some(format!("send {:?}", s.to_ascii_lowercase())),
+            );
+        }
+        return;
+    }
+    let hint = lists::country_hint(s).map(|c| format!("send {c:?}"));
+    out.report(Code::CountryCodeInvalid, "not an ISO 3166-1 alpha-2 country code".into(), hint);
+}
+
+/// City and state: lower-case, no punctuation (the spec's recommendation).
+pub fn plain_address(s: &str, out: &mut impl Report) {
+    let bad = s
+        .chars()
+        .any(|c| c.is_uppercase() || (c.is_ascii_punctuation()) || c != ' ' && c.is_whitespace());
+    if bad || s.trim() != s {
+        let normalized = crate::ecapi::normalize::normalize(HashField::Street, s);
+        out.report(
+            Code::NotNormalized,
+            "the spec recommends lower case without punctuation".into(),
+            Some(format!("send {normalized:?}")),
+        );
+    }
+}
+
+pub fn uid_source(s: &str, out: &mut impl Report) {
+    let valid = s.len() <= 253
+        && s.contains('.')
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+    if !valid {
+        out.report(Code::UidSourceInvalid, "not a canonical (lower-case) domain".into(), None);
+    }
+}
+
+pub fn airport(s: &str, out: &mut impl Report) {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return;
+    }
+    let hint = (s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+        .then(|| format!("send {:?}", s.to_ascii_uppercase()));
+    out.report(Code::AirportCodeInvalid, "not a three-letter IATA airport code".into(), hint);
+}
+
+pub fn url(s: &str, out: &mut impl Report) {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        r.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '[')
+            && !r.chars().any(char::is_whitespace)
+    });
+    if !ok {
+        out.report(Code::UrlInvalid, "not an absolute http(s) URL".into(), None);
+    }
+}
+
+pub fn vin(s: &str, out: &mut impl Report) {
+    let ok = s.len() == 17
+        && s.bytes()
+            .all(|b| (b.is_ascii_digit() || b.is_ascii_alphabetic()) && !b"IOQioq".contains(&b));
+    if !ok {
+        out.report(Code::VinInvalid, "not a 17-character VIN".into(), None);
+    }
+}
+
+pub fn ifa(s: &str, out: &mut impl Report) {
+    if s.is_empty() {
+        out.report(Code::EmptyValue, "ifa is an empty string".into(), None);
+    } else if s.bytes().all(|b| b == b'0' || b == b'-') {
+        out.report(
+            Code::IfaZeroed,
+            "the all-zero advertising id means tracking is limited on the device".into(),
+            None,
+        );
+    }
+}
+
+pub fn gpp_string(s: &str, out: &mut impl Report) {
+    let ok = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-~.".contains(&b));
+    if !ok {
+        out.report(
+            Code::GppStringInvalid,
+            "a GPP string holds only base64url characters, '~' and '.'".into(),
+            None,
+        );
+    }
+}
+
+/// An identifier (`data_set_id`, `id`): trimmed, as ids are compared byte for byte.
+pub fn untrimmed(s: &str, out: &mut impl Report) {
+    if s.trim() != s {
+        out.report(
+            Code::Untrimmed,
+            "leading or trailing white space".into(),
+            Some(format!("send {:?}", s.trim())),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Codes(Vec<Code>);
+    impl Report for Codes {
+        fn report(&mut self, code: Code, _: String, _: Option<String>) {
+            self.0.push(code);
+        }
+    }
+    fn run(f: impl FnOnce(&mut Codes)) -> Vec<Code> {
+        let mut c = Codes::default();
+        f(&mut c);
+        c.0
+    }
+
+    const GOOD: &str = "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514";
+
+    #[test]
+    fn hashes() {
+        let h = |field, s: &str| run(|c| hashed(field, s, c));
+        assert_eq!(h(HashField::Email, GOOD), vec![]);
+        assert_eq!(h(HashField::Email, &GOOD.to_uppercase()), vec![Code::HashUppercase]);
+        assert_eq!(h(HashField::Email, &sha256_hex("")), vec![Code::HashOfPlaceholder]);
+        assert_eq!(h(HashField::Email, &sha256_hex("undefined")), vec![Code::HashOfPlaceholder]);
+        assert_eq!(h(HashField::Email, "jane@example.com"), vec![Code::UnhashedPii]);
+        assert_eq!(h(HashField::Phone, "+1 212 555 0000"), vec![Code::UnhashedPii]);
+        assert_eq!(h(HashField::FirstName, "Jane"), vec![Code::UnhashedPii]);
+        assert_eq!(h(HashField::PostalCode, "10001"), vec![Code::UnhashedPii]);
+        assert_eq!(h(HashField::Gender, "f"), vec![Code::UnhashedPii]);
+        assert_eq!(h(HashField::Email, &GOOD[..32]), vec![Code::HashNotSha256]);
+        assert_eq!(h(HashField::CustomerIdentifier, "User123"), vec![Code::HashNotSha256]);
+        assert_eq!(h(HashField::Email, ""), vec![Code::EmptyValue]);
+    }
+
+    #[test]
+    fn ips() {
+        assert_eq!(run(|c| ip("8.8.4.4", c)), vec![]);
+        assert_eq!(run(|c| ip("2a00:1450:4001:81d::200e", c)), vec![]);
+        assert_eq!(run(|c| ip("10.1.2.3", c)), vec![Code::IpNotPublic]);
+        assert_eq!(run(|c| ip("::1", c)), vec![Code::IpNotPublic]);
+        assert_eq!(run(|c| ip("::ffff:192.168.1.1", c)), vec![Code::IpNotPublic]);
+        assert_eq!(run(|c| ip("999.1.1.1", c)), vec![Code::IpInvalid]);
+        assert_eq!(run(|c| ip("8.8.4.4:443", c)), vec![Code::IpInvalid]);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2024-02-29"), Some(2024_02_29));
+        assert_eq!(parse_date("20240229"), Some(2024_02_29));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("2024-13-01"), None);
+        assert_eq!(parse_date("2024/01/01"), None);
+        assert_eq!(parse_date("24-01-01"), None);
+    }
+
+    #[test]
+    fn codes_and_text() {
+        assert_eq!(run(|c| currency("USD", c)), vec![]);
+        assert_eq!(run(|c| currency("usd", c)), vec![Code::CurrencyLowercase]);
+        assert_eq!(run(|c| currency("$", c)), vec![Code::CurrencyInvalid]);
+        assert_eq!(run(|c| country_code("gb", c)), vec![]);
+        assert_eq!(run(|c| country_code("GB", c)), vec![Code::NotNormalized]);
+        assert_eq!(run(|c| country_code("uk", c)), vec![Code::CountryCodeInvalid]);
+        assert_eq!(run(|c| plain_address("new york", c)), vec![]);
+        assert_eq!(run(|c| plain_address("New York", c)), vec![Code::NotNormalized]);
+        assert_eq!(run(|c| plain_address("st. louis", c)), vec![Code::NotNormalized]);
+        assert_eq!(run(|c| uid_source("liveramp.com", c)), vec![]);
+        assert_eq!(run(|c| uid_source("https://liveramp.com", c)), vec![Code::UidSourceInvalid]);
+        assert_eq!(run(|c| airport("JFK", c)), vec![]);
+        assert_eq!(run(|c| airport("jfk", c)), vec![Code::AirportCodeInvalid]);
+        assert_eq!(run(|c| url("https://shop.example/p/1", c)), vec![]);
+        assert_eq!(run(|c| url("shop.example/p/1", c)), vec![Code::UrlInvalid]);
+        assert_eq!(run(|c| vin("1HGCM82633A004352", c)), vec![]);
+        assert_eq!(run(|c| vin("1HGCM82633A00435O", c)), vec![Code::VinInvalid]);
+        assert_eq!(run(|c| ifa("6d92078a-8246-4ba4-ae5b-76104861e7dc", c)), vec![]);
+        assert_eq!(run(|c| ifa("00000000-0000-0000-0000-000000000000", c)), vec![Code::IfaZeroed]);
+        assert_eq!(run(|c| gpp_string("DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", c)), vec![]);
+        assert_eq!(run(|c| gpp_string("DBABMA CP", c)), vec![Code::GppStringInvalid]);
+        assert_eq!(run(|c| untrimmed("abc", c)), vec![]);
+        assert_eq!(run(|c| untrimmed(" abc", c)), vec![Code::Untrimmed]);
+        assert_eq!(run(|c| control_characters("a\u{1b}[31m", c)), vec![Code::ControlCharacters]);
+        assert_eq!(run(|c| control_characters("a\u{85}", c)), vec![Code::ControlCharacters]);
+        assert_eq!(run(|c| control_characters("café", c)), vec![]);
+    }
+}

@@ -1,0 +1,11 @@
+//! The ECAPI 1.0 specification as code: objects and their members, enumerations, code lists,
+//! the rules table, value checks, and the normalization used for hashing.
+
+pub mod checks;
+pub mod codes;
+pub mod dialect;
+pub mod event_type;
+pub mod lists;
+pub mod normalize;
+pub mod schema;
+pub mod suggest;

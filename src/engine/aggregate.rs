@@ -1,0 +1,283 @@
+//! Running aggregates over everything processed: totals, funnel, value per currency, findings
+//! grouped by code and path, duplicates, match-key coverage, timestamp-to-arrival lag and a
+//! scoreboard per data_set_id. Every map is capped, so hostile cardinality cannot grow memory
+//! without bound; what did not fit is counted as overflow.
+
+use crate::ecapi::codes::{Code, RULES};
+use crate::ecapi::event_type::COUNT as TYPE_COUNT;
+use crate::engine::facts::MatchKey;
+use crate::engine::report::{DuplicateKind, EventReport, Status};
+use crate::engine::stage::Stage;
+use std::collections::HashMap;
+
+/// Caps on distinct keys kept.
+pub const MAX_GROUPS: usize = 5_000;
+pub const MAX_DATA_SETS: usize = 1_000;
+pub const MAX_CURRENCIES: usize = 200;
+
+/// Upper bounds (seconds, exclusive) of the lag histogram's buckets; the first bucket holds
+/// events from the future, the last everything older than the last bound.
+pub const LAG_BOUNDS: [i64; 9] = [0, 10, 60, 300, 1_800, 7_200, 43_200, 172_800, 604_800];
+pub const LAG_LABELS: [&str; 10] = [
+    "future", "<10s", "10s-1m", "1-5m", "5-30m", "30m-2h", "2-12h", "12-48h", "2-7d", ">7d",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct StageStats {
+    pub events: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub duplicates: u64,
+    pub value: HashMap<String, f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FindingGroup {
+    pub code: Code,
+    /// The path with array indices folded to `[]`.
+    pub path: String,
+    pub count: u64,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub example_value: Option<String>,
+    pub example_line: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DataSetStats {
+    pub events: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub duplicates: u64,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    pub coverage: [u64; 9],
+    pub stages: [u64; 5],
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DuplicateStats {
+    pub exact: u64,
+    pub conflict: u64,
+    pub id_reused: u64,
+    pub without_id: u64,
+    pub other_space: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Aggregates {
+    pub records: u64,
+    pub events: u64,
+    pub by_status: [u64; 4],
+    /// Upper, mid, lower, custom, and unknown (no valid event_type).
+    pub by_stage: [StageStats; 5],
+    pub by_type: [u64; TYPE_COUNT],
+    pub by_code: Vec<u64>,
+    pub groups: Vec<FindingGroup>,
+    group_index: HashMap<(Code, String), usize>,
+    pub groups_overflow: u64,
+    pub value_by_currency: HashMap<String, (f64, u64)>,
+    pub duplicates: DuplicateStats,
+    pub coverage: [u64; 9],
+    pub lag: [u64; 10],
+    pub data_sets: HashMap<String, DataSetStats>,
+    pub data_sets_overflow: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: i64,
+}
+
+impl Default for Aggregates {
+    fn default() -> Self {
+        Aggregates {
+            records: 0,
+            events: 0,
+            by_status: [0; 4],
+            by_stage: Default::default(),
+            by_type: [0; TYPE_COUNT],
+            by_code: vec![0; RULES.len()],
+            groups: Vec::new(),
+            group_index: HashMap::new(),
+            groups_overflow: 0,
+            value_by_currency: HashMap::new(),
+            duplicates: DuplicateStats::default(),
+            coverage: [0; 9],
+            lag: [0; 10],
+            data_sets: HashMap::new(),
+            data_sets_overflow: 0,
+            first_ms: None,
+            last_ms: 0,
+        }
+    }
+}
+
+/// `$.properties.items[3].price` → `$.properties.items[].price`.
+pub fn fold_indices(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' if in_index => {
+                in_index = false;
+                out.push(']');
+            }
+            d if in_index && d.is_ascii_digit() => {}
+            other => {
+                in_index = false;
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+impl Aggregates {
+    /// Counts one event (or one record without events) into every aggregate.
+    pub fn add(&mut self, r: &EventReport, match_keys: u16) {
+        self.events += 1;
+        self.first_ms.get_or_insert(r.received_ms);
+        self.last_ms = self.last_ms.max(r.received_ms);
+        self.by_status[r.status as usize] += 1;
+        let dup = r.duplicate.map(|d| d.kind);
+        let stage_slot = r.stage.map_or(4, |s| s as usize);
+        let st = &mut self.by_stage[stage_slot];
+        st.events += 1;
+        match r.status {
+            Status::Error | Status::Malformed => st.errors += 1,
+            Status::Warning => st.warnings += 1,
+            Status::Ok => {}
+        }
+        if dup.is_some() {
+            st.duplicates += 1;
+        }
+        if let Some(t) = r.event_type.and_then(crate::ecapi::event_type::EventType::parse) {
+            self.by_type[t.index()] += 1;
+        }
+        if let (Some(v), Some(cur)) = (r.value, r.currency) {
+            if dup.is_none() {
+                self.add_value(stage_slot, cur, v);
+            }
+        }
+        for f in r.findings {
+            self.add_finding(f, r);
+        }
+        match dup {
+            Some(DuplicateKind::Exact) => self.duplicates.exact += 1,
+            Some(DuplicateKind::Conflict) => self.duplicates.conflict += 1,
+            None => {}
+        }
+        for (i, key) in MatchKey::ALL.iter().enumerate() {
+            if match_keys & key.bit() != 0 {
+                self.coverage[i] += 1;
+            }
+        }
+        if let Some(ts) = r.timestamp {
+            let lag = r.received_ms.div_euclid(1000) - ts;
+            let bucket = LAG_BOUNDS.iter().position(|b| lag < *b).unwrap_or(LAG_BOUNDS.len());
+            self.lag[bucket] += 1;
+        }
+        if let Some(ds) = r.data_set_id {
+            self.add_data_set(ds, r, stage_slot, match_keys);
+        }
+    }
+
+    fn add_value(&mut self, stage_slot: usize, currency: &str, v: f64) {
+        if let Some(sum) = self.value_by_currency.get_mut(currency) {
+            sum.0 += v;
+            sum.1 += 1;
+        } else if self.value_by_currency.len() < MAX_CURRENCIES {
+            self.value_by_currency.insert(currency.to_owned(), (v, 1));
+        }
+        let per_stage = &mut self.by_stage[stage_slot].value;
+        if let Some(sum) = per_stage.get_mut(currency) {
+            *sum += v;
+        } else if per_stage.len() < MAX_CURRENCIES {
+            per_stage.insert(currency.to_owned(), v);
+        }
+    }
+
+    fn add_finding(&mut self, f: &crate::engine::report::Finding, r: &EventReport) {
+        self.by_code[f.code as usize] += 1;
+        match f.code {
+            Code::IdReused => self.duplicates.id_reused += 1,
+            Code::IdMissing => self.duplicates.without_id += 1,
+            Code::IdInOtherDataSet => self.duplicates.other_space += 1,
+            _ => {}
+        }
+        let key = (f.code, fold_indices(&f.path));
+        if let Some(&i) = self.group_index.get(&key) {
+            let g = &mut self.groups[i];
+            g.count += 1;
+            g.last_seen_ms = g.last_seen_ms.max(r.received_ms);
+        } else if self.groups.len() < MAX_GROUPS {
+            self.group_index.insert(key.clone(), self.groups.len());
+            self.groups.push(FindingGroup {
+                code: f.code,
+                path: key.1,
+                count: 1,
+                first_seen_ms: r.received_ms,
+                last_seen_ms: r.received_ms,
+                example_value: f.value.clone(),
+                example_line: r.line,
+            });
+        } else {
+            self.groups_overflow += 1;
+        }
+    }
+
+    fn add_data_set(&mut self, ds: &str, r: &EventReport, stage_slot: usize, match_keys: u16) {
+        let stats = if let Some(s) = self.data_sets.get_mut(ds) {
+            s
+        } else if self.data_sets.len() < MAX_DATA_SETS {
+            self.data_sets.entry(ds.to_owned()).or_insert_with(|| DataSetStats {
+                first_seen_ms: r.received_ms,
+                ..DataSetStats::default()
+            })
+        } else {
+            self.data_sets_overflow += 1;
+            return;
+        };
+        stats.events += 1;
+        stats.last_seen_ms = stats.last_seen_ms.max(r.received_ms);
+        match r.status {
+            Status::Error | Status::Malformed => stats.errors += 1,
+            Status::Warning => stats.warnings += 1,
+            Status::Ok => {}
+        }
+        if r.duplicate.is_some() {
+            stats.duplicates += 1;
+        }
+        stats.stages[stage_slot] += 1;
+        for (i, key) in MatchKey::ALL.iter().enumerate() {
+            if match_keys & key.bit() != 0 {
+                stats.coverage[i] += 1;
+            }
+        }
+    }
+
+    /// Finding groups, most frequent first.
+    pub fn top_groups(&self) -> Vec<&FindingGroup> {
+        let mut v: Vec<_> = self.groups.iter().collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)).then(a.path.cmp(&b.path)));
+        v
+    }
+
+    pub fn stage_count(&self, stage: Stage) -> u64 {
+        self.by_stage[stage as usize].events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_array_indices() {
+        assert_eq!(fold_indices("$.properties.items[12].price"), "$.properties.items[].price");
+        assert_eq!(fold_indices("$[\"a[1]\"]"), "$[\"a[]\"]");
+        assert_eq!(fold_indices("$"), "$");
+    }
+}

@@ -1,0 +1,217 @@
+//! Deduplication by `(data_set_id, id)`, as the spec's "ID Based Records Processing" describes.
+//!
+//! Memory is what bounds a long session, so the index keeps no strings: a key is a 128-bit
+//! hash of the id seeded by the data_set_id, and content is a 64-bit canonical hash. An event
+//! is an exact duplicate when its content equals any content seen before under its key (so
+//! the verdicts do not depend on arrival order), and a conflict otherwise.
+
+use crate::ecapi::event_type::EventType;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64, xxh3_64_with_seed};
+
+/// Keys are already uniform hashes: use their low bits as they are.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 ^= n as u64;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PassThrough>>;
+
+/// Where an occurrence was seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    pub line: u64,
+    pub index: Option<u32>,
+    pub source: u16,
+    /// Opaque handle the caller can turn back into the raw record (file offset, window slot).
+    pub locator: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    content: u64,
+    line: u64,
+    locator: u64,
+    /// Seconds since the epoch of the first occurrence, for the window.
+    time: i64,
+    index: u32,
+    source: u16,
+    event_type: u8,
+}
+
+const NO_INDEX: u32 = u32::MAX;
+const NO_TYPE: u8 = u8::MAX;
+
+impl Entry {
+    fn occurrence(&self) -> Occurrence {
+        Occurrence {
+            line: self.line,
+            index: (self.index != NO_INDEX).then_some(self.index),
+            source: self.source,
+            locator: self.locator,
+        }
+    }
+}
+
+/// What the index says about an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    New,
+    Exact(Occurrence),
+    /// Different content under the same key; `type_changed` when the first occurrence had
+    /// another `event_type` (an id reused for a different event).
+    Conflict {
+        first: Occurrence,
+        type_changed: bool,
+    },
+}
+
+/// One event to look up.
+pub struct Probe<'a> {
+    pub data_set_id: &'a str,
+    pub id: &'a str,
+    pub content: u64,
+    pub event_type: Option<EventType>,
+    pub time: i64,
+    pub at: Occurrence,
+}
+
+#[derive(Default)]
+pub struct Dedup {
+    window_secs: Option<i64>,
+    first: FastMap<u128, Entry>,
+    /// Other contents seen under keys that have more than one.
+    variants: FastMap<u128, Vec<(u64, Occurrence)>>,
+    /// id → the data_set_id it was first seen with, to say "other id space, not a duplicate".
+    spaces: FastMap<u64, u64>,
+}
+
+impl Dedup {
+    pub fn new(window: Option<std::time::Duration>) -> Dedup {
+        Dedup {
+            window_secs: window.map(|w| i64::try_from(w.as_secs()).unwrap_or(i64::MAX)),
+            ..Dedup::default()
+        }
+    }
+
+    pub fn keys(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Looks the event up and records it.
+    pub fn check(&mut self, p: &Probe) -> Verdict {
+        let ds_hash = xxh3_64(p.data_set_id.as_bytes());
+        let key = xxh3_128_with_seed(p.id.as_bytes(), ds_hash);
+        let event_type = p.event_type.map_or(NO_TYPE, |t| t.index() as u8);
+        let fresh = Entry {
+            content: p.content,
+            line: p.at.line,
+            locator: p.at.locator,
+            time: p.time,
+            index: p.at.index.unwrap_or(NO_INDEX),
+            source: p.at.source,
+            event_type,
+        };
+        let Some(entry) = self.first.get_mut(&key) else {
+            self.first.insert(key, fresh);
+            return Verdict::New;
+        };
+        if let Some(window) = self.window_secs {
+            if p.time.saturating_sub(entry.time) > window {
+                *entry = fresh;
+                self.variants.remove(&key);
+                return Verdict::New;
+            }
+        }
+        if entry.content == p.content {
+            return Verdict::Exact(entry.occurrence());
+        }
+        let first = entry.occurrence();
+        let type_changed = entry.event_type != event_type;
+        let variants = self.variants.entry(key).or_default();
+        if let Some((_, seen)) = variants.iter().find(|(c, _)| *c == p.content) {
+            return Verdict::Exact(*seen);
+        }
+        variants.push((p.content, p.at));
+        Verdict::Conflict {
+            first,
+            type_changed,
+        }
+    }
+
+    /// Whether this id was first seen under another data_set_id (and records it otherwise).
+    pub fn other_space(&mut self, data_set_id: &str, id: &str) -> bool {
+        let ds_hash = xxh3_64(data_set_id.as_bytes());
+        let id_hash = xxh3_64_with_seed(id.as_bytes(), 0x1d5);
+        *self.spaces.entry(id_hash).or_insert(ds_hash) != ds_hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe<'a>(ds: &'a str, id: &'a str, content: u64, line: u64) -> Probe<'a> {
+        Probe {
+            data_set_id: ds,
+            id,
+            content,
+            event_type: EventType::parse("purchase"),
+            time: 1_700_000_000 + line as i64,
+            at: Occurrence {
+                line,
+                index: None,
+                source: 0,
+                locator: line,
+            },
+        }
+    }
+
+    #[test]
+    fn exact_conflict_and_separate_spaces() {
+        let mut d = Dedup::new(None);
+        assert_eq!(d.check(&probe("a", "1", 10, 1)), Verdict::New);
+        assert!(matches!(d.check(&probe("a", "1", 10, 2)), Verdict::Exact(o) if o.line == 1));
+        assert!(matches!(
+            d.check(&probe("a", "1", 11, 3)),
+            Verdict::Conflict { first, type_changed: false } if first.line == 1
+        ));
+        // The conflicting content, sent again, is an exact duplicate of its own first copy.
+        assert!(matches!(d.check(&probe("a", "1", 11, 4)), Verdict::Exact(o) if o.line == 3));
+        assert_eq!(d.check(&probe("b", "1", 10, 5)), Verdict::New);
+        assert!(!d.other_space("a", "1"));
+        assert!(d.other_space("b", "1"));
+    }
+
+    #[test]
+    fn type_change_is_reported() {
+        let mut d = Dedup::new(None);
+        d.check(&probe("a", "1", 10, 1));
+        let mut p = probe("a", "1", 12, 2);
+        p.event_type = EventType::parse("refund");
+        assert!(matches!(d.check(&p), Verdict::Conflict { type_changed: true, .. }));
+    }
+
+    #[test]
+    fn window_lets_keys_be_reused() {
+        let mut d = Dedup::new(Some(std::time::Duration::from_secs(60)));
+        d.check(&probe("a", "1", 10, 1));
+        let mut late = probe("a", "1", 11, 2);
+        late.time += 3600;
+        assert_eq!(d.check(&late), Verdict::New);
+    }
+}

@@ -1,0 +1,102 @@
+//! What the engine says about each event: its findings, status, stage and duplicate verdict.
+//! These types are the engine's output; the ndjson contract serializes them as they are.
+
+use crate::ecapi::codes::{Code, Severity};
+use crate::engine::stage::Stage;
+
+/// One rule broken by one value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub code: Code,
+    /// Normalized JSON path: `$` is the event, `.name` a member, `[3]` an element.
+    pub path: String,
+    /// The offending value as JSON text, shortened when long; `None` when the member is missing.
+    pub value: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// The worst thing about an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Ok,
+    Warning,
+    Error,
+    Malformed,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Error => "error",
+            Status::Malformed => "malformed",
+        }
+    }
+
+    /// The status an event with these findings has (info findings leave it `ok`).
+    pub fn of(findings: &[Finding]) -> Status {
+        match findings.iter().map(Finding::severity).max() {
+            Some(Severity::Error) => Status::Error,
+            Some(Severity::Warning) => Status::Warning,
+            _ => Status::Ok,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DuplicateKind {
+    /// Same key, same content: a resend.
+    Exact,
+    /// Same key, different content.
+    Conflict,
+}
+
+impl DuplicateKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DuplicateKind::Exact => "exact",
+            DuplicateKind::Conflict => "conflict",
+        }
+    }
+}
+
+/// Where an event's key was seen before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicate {
+    pub kind: DuplicateKind,
+    pub first_line: u64,
+    pub first_index: Option<u32>,
+    pub first_source: u16,
+    /// For conflicts: the paths whose values differ (empty when the first payload is no longer
+    /// available to compare, see `paths_known`).
+    pub paths: Vec<String>,
+    pub paths_known: bool,
+}
+
+/// The engine's verdict on one event (or on one record that held no event).
+#[derive(Debug)]
+pub struct EventReport<'a> {
+    pub line: u64,
+    pub index: Option<u32>,
+    pub source: u16,
+    pub received_ms: i64,
+    pub status: Status,
+    /// The `event_type` text as sent, when it was a string.
+    pub event_type: Option<&'a str>,
+    pub stage: Option<Stage>,
+    pub data_set_id: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub timestamp: Option<i64>,
+    pub value: Option<f64>,
+    pub currency: Option<&'a str>,
+    pub duplicate: Option<&'a Duplicate>,
+    pub findings: &'a [Finding],
+}

@@ -1,0 +1,12 @@
+//! ecapi-scope: inspect and debug streams of IAB Tech Lab ECAPI 1.0 events.
+//!
+//! `ecapi` is the spec as code and `engine` judges records with it; `check`, `gen` and
+//! `output` are the headless commands on top. The library holds no terminal or UI types.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod ecapi;
+pub mod engine;
+pub mod gen;
+pub mod output;

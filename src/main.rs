@@ -1,0 +1,175 @@
+//! The `ecapi-scope` binary: parse the command line, run the command, map the outcome to an
+//! exit status (0 clean, 1 findings at or above `--fail-on`, 2 usage or I/O error).
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use ecapi_scope::check::{self, CheckOptions};
+use ecapi_scope::cli::{Cli, Command, GenArgs, HashArgs, RulesFormat};
+use ecapi_scope::config::Settings;
+use ecapi_scope::ecapi::codes::{rules_markdown, RULES};
+use ecapi_scope::ecapi::normalize::{normalize, sha256_hex, HashField};
+use ecapi_scope::engine::time::parse_duration;
+use ecapi_scope::gen::{self, GenOptions};
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ecapi-scope: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    let Some(command) = cli.command else {
+        eprintln!(
+            "ecapi-scope: the terminal UI is not built yet. Headless commands: check, gen, hash, rules, stages (see --help)."
+        );
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        Command::Check(args) => {
+            if let Some(k) = args.batch_key {
+                settings.engine.walk.batch_key = k;
+            }
+            if let Some(n) = args.max_line_bytes {
+                anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
+                settings.max_line_bytes = n;
+            }
+            if let Some(w) = args.dedup_window {
+                let d = parse_duration(&w).with_context(|| format!("--dedup-window: expected a duration like 48h, got {w:?}"))?;
+                settings.engine.dedup_window = Some(d);
+            }
+            let opts = CheckOptions {
+                settings,
+                format: args.format,
+                fail_on: args.fail_on,
+                now: args.now.unwrap_or_else(now_secs),
+                progress: !args.no_progress,
+            };
+            let stdout = io::stdout();
+            let outcome = check::run(&args.files, &opts, &mut stdout.lock())?;
+            for e in &outcome.io_errors {
+                eprintln!("ecapi-scope: {e}");
+            }
+            Ok(if !outcome.io_errors.is_empty() {
+                ExitCode::from(2)
+            } else if outcome.failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Gen(args) => run_gen(args),
+        Command::Hash(args) => run_hash(&args),
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Markdown => rules_markdown(),
+                RulesFormat::Json => {
+                    let rows: Vec<_> = RULES
+                        .iter()
+                        .map(|r| serde_json::json!({"code": r.name, "severity": r.severity.name(), "spec": r.spec, "what": r.what, "fix": r.fix}))
+                        .collect();
+                    serde_json::to_string_pretty(&rows)? + "\n"
+                }
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stages => {
+            let mut out = io::stdout().lock();
+            for (name, stage) in settings.engine.stages.table() {
+                writeln!(out, "{name:<24} {}", stage.name())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_gen(args: GenArgs) -> Result<ExitCode> {
+    for (name, v) in [
+        ("--invalid-rate", args.invalid_rate),
+        ("--duplicate-rate", args.duplicate_rate),
+        ("--conflict-share", args.conflict_share),
+        ("--malformed-rate", args.malformed_rate),
+    ] {
+        anyhow::ensure!((0.0..=1.0).contains(&v), "{name} must be between 0 and 1, got {v}");
+    }
+    anyhow::ensure!(args.batch_size >= 1, "--batch-size must be at least 1");
+    let opts = GenOptions {
+        seed: args.seed,
+        count: args.count,
+        now: args.now.unwrap_or_else(now_secs),
+        invalid_rate: args.invalid_rate,
+        duplicate_rate: args.duplicate_rate,
+        conflict_share: args.conflict_share,
+        malformed_rate: args.malformed_rate,
+        batch_size: args.batch_size,
+        batch_key: args.batch_key,
+        ..GenOptions::default()
+    };
+    let stats = match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            gen::generate(opts, file)?
+        }
+        None => gen::generate(opts, io::stdout().lock())?,
+    };
+    if args.stats {
+        eprintln!("{}", serde_json::to_string_pretty(&stats)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_hash(args: &HashArgs) -> Result<ExitCode> {
+    let field = HashField::parse(&args.field).with_context(|| {
+        let names: Vec<_> = HashField::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown field {:?}; one of: {}", args.field, names.join(", "))
+    })?;
+    let mut out = io::stdout().lock();
+    let mut emit = |raw: &str| -> io::Result<()> {
+        let normalized = normalize(field, raw);
+        if args.verbose {
+            writeln!(out, "{}\t{}", sha256_hex(&normalized), serde_json::to_string(&normalized).unwrap_or_default())
+        } else {
+            writeln!(out, "{}", sha256_hex(&normalized))
+        }
+    };
+    if args.values.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("reading values from standard input, one per line");
+        }
+        for line in io::stdin().lock().lines() {
+            emit(&line?)?;
+        }
+    } else {
+        for v in &args.values {
+            emit(v)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

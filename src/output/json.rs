@@ -1,0 +1,93 @@
+//! `--format json`: one document with the summary, findings by code and path, duplicates,
+//! the funnel, coverage, lag and the per-data_set_id scoreboard.
+
+use crate::ecapi::codes::RULES;
+use crate::engine::aggregate::{LAG_LABELS};
+use crate::engine::facts::MatchKey;
+use crate::engine::stage::Stage;
+use crate::output::Summary;
+use serde_json::{json, Map, Value};
+
+pub fn document(s: &Summary) -> Value {
+    let a = s.agg;
+    let groups: Vec<Value> = a
+        .top_groups()
+        .into_iter()
+        .map(|g| {
+            json!({
+                "code": g.code.name(),
+                "severity": g.code.severity().name(),
+                "path": g.path,
+                "count": g.count,
+                "example_value": g.example_value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()),
+                "example_line": g.example_line,
+            })
+        })
+        .collect();
+    let by_code: Map<String, Value> = RULES
+        .iter()
+        .filter(|r| a.by_code[r.code as usize] > 0)
+        .map(|r| (r.name.to_owned(), json!(a.by_code[r.code as usize])))
+        .collect();
+    let mut funnel = Map::new();
+    for (i, name) in Stage::ALL.iter().map(|s| s.name()).chain(["unknown"]).enumerate() {
+        let st = &a.by_stage[i];
+        funnel.insert(
+            name.to_owned(),
+            json!({"events": st.events, "errors": st.errors, "warnings": st.warnings,
+                   "duplicates": st.duplicates, "value": st.value}),
+        );
+    }
+    let coverage: Map<String, Value> = MatchKey::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.name().to_owned(), json!(a.coverage[i])))
+        .collect();
+    let lag: Map<String, Value> = LAG_LABELS
+        .iter()
+        .enumerate()
+        .map(|(i, l)| ((*l).to_owned(), json!(a.lag[i])))
+        .collect();
+    let mut data_sets: Vec<(&String, _)> = a.data_sets.iter().collect();
+    data_sets.sort_by(|x, y| y.1.events.cmp(&x.1.events).then(x.0.cmp(y.0)));
+    let data_sets: Vec<Value> = data_sets
+        .into_iter()
+        .map(|(name, d)| {
+            json!({"data_set_id": name, "events": d.events, "errors": d.errors,
+                   "warnings": d.warnings, "duplicates": d.duplicates,
+                   "first_seen_ms": d.first_seen_ms, "last_seen_ms": d.last_seen_ms,
+                   "coverage": MatchKey::ALL.iter().enumerate()
+                        .map(|(i, k)| (k.name().to_owned(), json!(d.coverage[i])))
+                        .collect::<Map<String, Value>>()})
+        })
+        .collect();
+    let values: Map<String, Value> = a
+        .value_by_currency
+        .iter()
+        .map(|(c, (sum, n))| (c.clone(), json!({"sum": sum, "events": n})))
+        .collect();
+    json!({
+        "inputs": s.inputs,
+        "records": a.records,
+        "events": a.events,
+        "bytes": s.bytes,
+        "elapsed_ms": s.elapsed.as_millis() as u64,
+        "status": {"ok": a.by_status[0], "warning": a.by_status[1], "error": a.by_status[2], "malformed": a.by_status[3]},
+        "findings_by_code": by_code,
+        "findings": groups,
+        "findings_groups_overflow": a.groups_overflow,
+        "duplicates": {"exact": a.duplicates.exact, "conflict": a.duplicates.conflict,
+                       "id_reused": a.duplicates.id_reused, "without_id": a.duplicates.without_id,
+                       "id_in_other_data_set": a.duplicates.other_space, "keys": s.dedup_keys},
+        "funnel": funnel,
+        "value_by_currency": values,
+        "event_types": crate::ecapi::event_type::EventType::all()
+            .filter(|t| a.by_type[t.index()] > 0)
+            .map(|t| (t.name().to_owned(), json!(a.by_type[t.index()])))
+            .collect::<Map<String, Value>>(),
+        "match_key_coverage": coverage,
+        "lag": lag,
+        "data_sets": data_sets,
+        "data_sets_overflow": a.data_sets_overflow,
+    })
+}

@@ -1,0 +1,57 @@
+//! Renderings of the engine's reports for the headless commands: NDJSON per event, a JSON
+//! document, JUnit XML and a text summary. Everything payload-derived shown as text goes
+//! through `safe`.
+
+pub mod json;
+pub mod junit;
+pub mod ndjson;
+pub mod safe;
+pub mod text;
+
+use crate::engine::aggregate::Aggregates;
+use std::time::Duration;
+
+/// What a summary needs besides the aggregates.
+pub struct Summary<'a> {
+    pub agg: &'a Aggregates,
+    pub inputs: &'a [String],
+    pub elapsed: Duration,
+    pub bytes: u64,
+    pub dedup_keys: usize,
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Share of `part` in `whole`, as a percentage (0 when `whole` is 0).
+pub fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert!((pct(1, 4) - 25.0).abs() < 1e-9);
+        assert!(pct(1, 0).abs() < 1e-9);
+    }
+}
