@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "ecapi-scope", version, about = "Inspect and debug streams of ECAPI 1.0 events")]
+#[command(
+    name = "ecapi-scope",
+    version,
+    about = "Inspect and debug streams of ECAPI 1.0 events"
+)]
 pub struct Cli {
     /// Config file (TOML): stages, batch key, limits, dedup window.
     #[arg(long, global = true, env = "ECAPI_SCOPE_CONFIG")]

@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -61,7 +65,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 settings.max_line_bytes = n;
             }
             if let Some(w) = args.dedup_window {
-                let d = parse_duration(&w).with_context(|| format!("--dedup-window: expected a duration like 48h, got {w:?}"))?;
+                let d = parse_duration(&w).with_context(|| {
+                    format!("--dedup-window: expected a duration like 48h, got {w:?}")
+                })?;
                 settings.engine.dedup_window = Some(d);
             }
             let opts = CheckOptions {
@@ -117,7 +123,10 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
         ("--conflict-share", args.conflict_share),
         ("--malformed-rate", args.malformed_rate),
     ] {
-        anyhow::ensure!((0.0..=1.0).contains(&v), "{name} must be between 0 and 1, got {v}");
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&v),
+            "{name} must be between 0 and 1, got {v}"
+        );
     }
     anyhow::ensure!(args.batch_size >= 1, "--batch-size must be at least 1");
     let opts = GenOptions {
@@ -134,7 +143,8 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
     };
     let stats = match &args.out {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
             gen::generate(opts, file)?
         }
         None => gen::generate(opts, io::stdout().lock())?,
@@ -148,13 +158,22 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
 fn run_hash(args: &HashArgs) -> Result<ExitCode> {
     let field = HashField::parse(&args.field).with_context(|| {
         let names: Vec<_> = HashField::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown field {:?}; one of: {}", args.field, names.join(", "))
+        format!(
+            "unknown field {:?}; one of: {}",
+            args.field,
+            names.join(", ")
+        )
     })?;
     let mut out = io::stdout().lock();
     let mut emit = |raw: &str| -> io::Result<()> {
         let normalized = normalize(field, raw);
         if args.verbose {
-            writeln!(out, "{}\t{}", sha256_hex(&normalized), serde_json::to_string(&normalized).unwrap_or_default())
+            writeln!(
+                out,
+                "{}\t{}",
+                sha256_hex(&normalized),
+                serde_json::to_string(&normalized).unwrap_or_default()
+            )
         } else {
             writeln!(out, "{}", sha256_hex(&normalized))
         }

@@ -57,7 +57,9 @@ impl InputLookup {
         self.recent_bytes += raw.len();
         self.recent.insert(locator, raw.to_vec());
         while self.recent_bytes > RECENT_BUDGET {
-            let Some((_, old)) = self.recent.pop_first() else { break };
+            let Some((_, old)) = self.recent.pop_first() else {
+                break;
+            };
             self.recent_bytes -= old.len();
         }
     }

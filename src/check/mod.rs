@@ -58,7 +58,11 @@ fn open_input(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>, bool)> {
     let n = read_fully(&mut file, &mut magic)?;
     let file = File::open(path)?;
     if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok((Box::new(flate2::read::MultiGzDecoder::new(file)), Some(meta.len()), false));
+        return Ok((
+            Box::new(flate2::read::MultiGzDecoder::new(file)),
+            Some(meta.len()),
+            false,
+        ));
     }
     Ok((Box::new(file), Some(meta.len()), meta.is_file()))
 }
@@ -79,8 +83,9 @@ fn progress_bar(enabled: bool, total: u64) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(total);
-    let style = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
 }

@@ -95,7 +95,10 @@ impl Settings {
             v.as_deref()
                 .map(|t| {
                     parse_duration(t).ok_or_else(|| {
-                        bad(key, format!("expected a duration like 48h, 30m or 7d, got {t:?}"))
+                        bad(
+                            key,
+                            format!("expected a duration like 48h, 30m or 7d, got {t:?}"),
+                        )
                     })
                 })
                 .transpose()
@@ -138,25 +141,31 @@ fn apply_stages(
     const EXPECTED: &str = "expected \"upper\", \"mid\", \"lower\" or \"custom\"";
     for (name, value) in entries {
         if name == "custom" {
-            let table = value
-                .as_table()
-                .ok_or_else(|| bad("stages.custom", "expected a table of custom_event names".into()))?;
+            let table = value.as_table().ok_or_else(|| {
+                bad(
+                    "stages.custom",
+                    "expected a table of custom_event names".into(),
+                )
+            })?;
             for (custom, v) in table {
-                let stage = stage_of(v)
-                    .ok_or_else(|| bad(&format!("stages.custom.{custom}"), format!("{EXPECTED}, got {v}")))?;
+                let stage = stage_of(v).ok_or_else(|| {
+                    bad(
+                        &format!("stages.custom.{custom}"),
+                        format!("{EXPECTED}, got {v}"),
+                    )
+                })?;
                 map.set_custom(custom, stage);
             }
             continue;
         }
         let key = format!("stages.{name}");
-        let t = EventType::parse(name)
-            .ok_or_else(|| bad(&key, "not an ECAPI event type".into()))?;
+        let t =
+            EventType::parse(name).ok_or_else(|| bad(&key, "not an ECAPI event type".into()))?;
         let stage = stage_of(value).ok_or_else(|| bad(&key, format!("{EXPECTED}, got {value}")))?;
         map.set(t, stage);
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -187,12 +196,20 @@ quote_requested = "mid"
         assert_eq!(s.engine.walk.skew_secs, 60);
         let t = |n| EventType::parse(n).unwrap();
         assert_eq!(s.engine.stages.stage(t("sign_up"), None), Stage::Lower);
-        assert_eq!(s.engine.stages.stage(t("custom"), Some("quote_requested")), Stage::Mid);
+        assert_eq!(
+            s.engine.stages.stage(t("custom"), Some("quote_requested")),
+            Stage::Mid
+        );
     }
 
     #[test]
     fn errors_name_the_file_and_key() {
-        let err = |text: &str| Settings::default().apply_toml(text, "c.toml").unwrap_err().to_string();
+        let err = |text: &str| {
+            Settings::default()
+                .apply_toml(text, "c.toml")
+                .unwrap_err()
+                .to_string()
+        };
         assert!(err("[stages]\npurchase = \"bottom\"").contains("c.toml: key `stages.purchase`"));
         assert!(err("[stages]\nbuy = \"lower\"").contains("stages.buy"));
         assert!(err("dedup_window = \"soon\"").contains("key `dedup_window`"));

@@ -17,7 +17,9 @@ pub trait Report {
 pub fn control_characters(s: &str, out: &mut impl Report) {
     let bytes = s.as_bytes();
     let found = bytes.iter().enumerate().any(|(i, &b)| {
-        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)))
+        b < 0x20
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)))
     });
     if found {
         out.report(
@@ -29,7 +31,8 @@ pub fn control_characters(s: &str, out: &mut impl Report) {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn is_hex(s: &str) -> bool {
@@ -38,9 +41,32 @@ fn is_hex(s: &str) -> bool {
 
 /// Texts senders hash when the real value is unknown; their digests match unrelated users.
 const PLACEHOLDERS: &[&str] = &[
-    "", "null", "undefined", "none", "nil", "nan", "n/a", "na", "unknown", "0", "-", "+", "test",
-    "false", "true", "[object object]", "{}", "[]", "\"\"", "email", "phone", "noemail",
-    "test@test.com", "test@example.com", "noemail@noemail.com", "no@email.com",
+    "",
+    "null",
+    "undefined",
+    "none",
+    "nil",
+    "nan",
+    "n/a",
+    "na",
+    "unknown",
+    "0",
+    "-",
+    "+",
+    "test",
+    "false",
+    "true",
+    "[object object]",
+    "{}",
+    "[]",
+    "\"\"",
+    "email",
+    "phone",
+    "noemail",
+    "test@test.com",
+    "test@example.com",
+    "noemail@noemail.com",
+    "no@email.com",
 ];
 
 fn placeholder_digests() -> &'static [(String, &'static str)] {
@@ -98,20 +124,30 @@ pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
         if let Some(text) = placeholder_for(&lower) {
             out.report(
                 Code::HashOfPlaceholder,
-                format!("this is the SHA-256 of {text:?}, not of a real {}", field.name()),
+                format!(
+                    "this is the SHA-256 of {text:?}, not of a real {}",
+                    field.name()
+                ),
                 Some("leave the field out when the value is unknown".into()),
             );
         }
         return;
     }
     if s.is_empty() {
-        out.report(Code::EmptyValue, format!("{} is an empty string", field.name()), None);
+        out.report(
+            Code::EmptyValue,
+            format!("{} is an empty string", field.name()),
+            None,
+        );
         return;
     }
     if let Some(what) = raw_pii_kind(field, s) {
         out.report(
             Code::UnhashedPii,
-            format!("{} holds what looks like a raw {what}, not a SHA-256 digest", field.name()),
+            format!(
+                "{} holds what looks like a raw {what}, not a SHA-256 digest",
+                field.name()
+            ),
             Some(format!(
                 "normalize and hash it: `ecapi-scope hash --field {} <value>`",
                 field.name()
@@ -123,14 +159,20 @@ pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
         32 if is_hex(s) => "an MD5 digest",
         40 if is_hex(s) => "a SHA-1 digest",
         128 if is_hex(s) => "a SHA-512 digest",
-        43 | 44 if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) => {
+        43 | 44
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) =>
+        {
             "a base64-encoded digest"
         }
         _ => "not a SHA-256 hex digest",
     };
     out.report(
         Code::HashNotSha256,
-        format!("{} is {what} (a SHA-256 hex digest has 64 hex characters)", field.name()),
+        format!(
+            "{} is {what} (a SHA-256 hex digest has 64 hex characters)",
+            field.name()
+        ),
         Some("hash the normalized value with SHA-256 and send the lower-case hex".into()),
     );
 }
@@ -140,7 +182,8 @@ fn raw_pii_kind(field: HashField, s: &str) -> Option<&'static str> {
     if looks_like_email(s) {
         return Some("email address");
     }
-    if looks_like_phone(s) && !is_hex(s.trim()) || (field == HashField::Phone && looks_like_phone(s))
+    if looks_like_phone(s) && !is_hex(s.trim())
+        || (field == HashField::Phone && looks_like_phone(s))
     {
         return Some("phone number");
     }
@@ -199,14 +242,21 @@ pub fn ip(s: &str, out: &mut impl Report) {
         ),
         Ok(_) => {}
         Err(_) => {
-            let hint = if s.rsplit_once(':').is_some_and(|(h, _)| h.parse::<Ipv4Addr>().is_ok()) {
+            let hint = if s
+                .rsplit_once(':')
+                .is_some_and(|(h, _)| h.parse::<Ipv4Addr>().is_ok())
+            {
                 Some("send the address without the port".into())
             } else if s.contains(',') {
                 Some("send one address, not a forwarded-for list".into())
             } else {
                 None
             };
-            out.report(Code::IpInvalid, "not a valid IPv4 or IPv6 address".into(), hint);
+            out.report(
+                Code::IpInvalid,
+                "not a valid IPv4 or IPv6 address".into(),
+                hint,
+            );
         }
     }
 }
@@ -216,9 +266,7 @@ pub fn parse_date(s: &str) -> Option<u32> {
     let b = s.as_bytes();
     let digits: [u8; 8] = match b.len() {
         8 => b.try_into().ok()?,
-        10 if b[4] == b'-' && b[7] == b'-' => {
-            [b[0], b[1], b[2], b[3], b[5], b[6], b[8], b[9]]
-        }
+        10 if b[4] == b'-' && b[7] == b'-' => [b[0], b[1], b[2], b[3], b[5], b[6], b[8], b[9]],
         _ => return None,
     };
     if !digits.iter().all(u8::is_ascii_digit) {
@@ -238,7 +286,8 @@ pub fn parse_date(s: &str) -> Option<u32> {
         2 => 28,
         _ => return None,
     };
-    ((1900..=2200).contains(&year) && (1..=days).contains(&day)).then_some(year * 10000 + month * 100 + day)
+    ((1900..=2200).contains(&year) && (1..=days).contains(&day))
+        .then_some(year * 10000 + month * 100 + day)
 }
 
 pub fn date(s: &str, out: &mut impl Report) -> Option<u32> {
@@ -266,12 +315,18 @@ pub fn currency(s: &str, out: &mut impl Report) {
         );
     } else {
         let hint = match upper.as_str() {
-            "$" | "US$" | "DOLLAR" | "DOLLARS" => Some("send \"USD\" (or the dollar's ISO code)".into()),
+            "$" | "US$" | "DOLLAR" | "DOLLARS" => {
+                Some("send \"USD\" (or the dollar's ISO code)".into())
+            }
             "€" | "EURO" | "EUROS" => Some("send \"EUR\"".into()),
             "£" | "POUND" | "GBP£" => Some("send \"GBP\"".into()),
             _ => None,
         };
-        out.report(Code::CurrencyInvalid, "not an ISO 4217 currency code".into(), hint);
+        out.report(
+            Code::CurrencyInvalid,
+            "not an ISO 4217 currency code".into(),
+            hint,
+        );
     }
 }
 
@@ -287,7 +342,11 @@ pub fn country_code(s: &str, out: &mut impl Report) {
         return;
     }
     let hint = lists::country_hint(s).map(|c| format!("send {c:?}"));
-    out.report(Code::CountryCodeInvalid, "not an ISO 3166-1 alpha-2 country code".into(), hint);
+    out.report(
+        Code::CountryCodeInvalid,
+        "not an ISO 3166-1 alpha-2 country code".into(),
+        hint,
+    );
 }
 
 /// City and state: lower-case, no punctuation (the spec's recommendation).
@@ -313,10 +372,16 @@ pub fn uid_source(s: &str, out: &mut impl Report) {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         });
     if !valid {
-        out.report(Code::UidSourceInvalid, "not a canonical (lower-case) domain".into(), None);
+        out.report(
+            Code::UidSourceInvalid,
+            "not a canonical (lower-case) domain".into(),
+            None,
+        );
     }
 }
 
@@ -326,13 +391,21 @@ pub fn airport(s: &str, out: &mut impl Report) {
     }
     let hint = (s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
         .then(|| format!("send {:?}", s.to_ascii_uppercase()));
-    out.report(Code::AirportCodeInvalid, "not a three-letter IATA airport code".into(), hint);
+    out.report(
+        Code::AirportCodeInvalid,
+        "not a three-letter IATA airport code".into(),
+        hint,
+    );
 }
 
 pub fn url(s: &str, out: &mut impl Report) {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
     let ok = rest.is_some_and(|r| {
-        r.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '[')
+        r.chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '[')
             && !r.chars().any(char::is_whitespace)
     });
     if !ok {
@@ -363,7 +436,8 @@ pub fn ifa(s: &str, out: &mut impl Report) {
 
 pub fn gpp_string(s: &str, out: &mut impl Report) {
     let ok = !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-~.".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-~.".contains(&b));
     if !ok {
         out.report(
             Code::GppStringInvalid,
@@ -407,16 +481,34 @@ mod tests {
     fn hashes() {
         let h = |field, s: &str| run(|c| hashed(field, s, c));
         assert_eq!(h(HashField::Email, GOOD), vec![]);
-        assert_eq!(h(HashField::Email, &GOOD.to_uppercase()), vec![Code::HashUppercase]);
-        assert_eq!(h(HashField::Email, &sha256_hex("")), vec![Code::HashOfPlaceholder]);
-        assert_eq!(h(HashField::Email, &sha256_hex("undefined")), vec![Code::HashOfPlaceholder]);
-        assert_eq!(h(HashField::Email, "jane@example.com"), vec![Code::UnhashedPii]);
-        assert_eq!(h(HashField::Phone, "+1 212 555 0000"), vec![Code::UnhashedPii]);
+        assert_eq!(
+            h(HashField::Email, &GOOD.to_uppercase()),
+            vec![Code::HashUppercase]
+        );
+        assert_eq!(
+            h(HashField::Email, &sha256_hex("")),
+            vec![Code::HashOfPlaceholder]
+        );
+        assert_eq!(
+            h(HashField::Email, &sha256_hex("undefined")),
+            vec![Code::HashOfPlaceholder]
+        );
+        assert_eq!(
+            h(HashField::Email, "jane@example.com"),
+            vec![Code::UnhashedPii]
+        );
+        assert_eq!(
+            h(HashField::Phone, "+1 212 555 0000"),
+            vec![Code::UnhashedPii]
+        );
         assert_eq!(h(HashField::FirstName, "Jane"), vec![Code::UnhashedPii]);
         assert_eq!(h(HashField::PostalCode, "10001"), vec![Code::UnhashedPii]);
         assert_eq!(h(HashField::Gender, "f"), vec![Code::UnhashedPii]);
         assert_eq!(h(HashField::Email, &GOOD[..32]), vec![Code::HashNotSha256]);
-        assert_eq!(h(HashField::CustomerIdentifier, "User123"), vec![Code::HashNotSha256]);
+        assert_eq!(
+            h(HashField::CustomerIdentifier, "User123"),
+            vec![Code::HashNotSha256]
+        );
         assert_eq!(h(HashField::Email, ""), vec![Code::EmptyValue]);
     }
 
@@ -426,15 +518,18 @@ mod tests {
         assert_eq!(run(|c| ip("2a00:1450:4001:81d::200e", c)), vec![]);
         assert_eq!(run(|c| ip("10.1.2.3", c)), vec![Code::IpNotPublic]);
         assert_eq!(run(|c| ip("::1", c)), vec![Code::IpNotPublic]);
-        assert_eq!(run(|c| ip("::ffff:192.168.1.1", c)), vec![Code::IpNotPublic]);
+        assert_eq!(
+            run(|c| ip("::ffff:192.168.1.1", c)),
+            vec![Code::IpNotPublic]
+        );
         assert_eq!(run(|c| ip("999.1.1.1", c)), vec![Code::IpInvalid]);
         assert_eq!(run(|c| ip("8.8.4.4:443", c)), vec![Code::IpInvalid]);
     }
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date("2024-02-29"), Some(2024_02_29));
-        assert_eq!(parse_date("20240229"), Some(2024_02_29));
+        assert_eq!(parse_date("2024-02-29"), Some(20_240_229));
+        assert_eq!(parse_date("20240229"), Some(20_240_229));
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2024-13-01"), None);
         assert_eq!(parse_date("2024/01/01"), None);
@@ -448,26 +543,56 @@ mod tests {
         assert_eq!(run(|c| currency("$", c)), vec![Code::CurrencyInvalid]);
         assert_eq!(run(|c| country_code("gb", c)), vec![]);
         assert_eq!(run(|c| country_code("GB", c)), vec![Code::NotNormalized]);
-        assert_eq!(run(|c| country_code("uk", c)), vec![Code::CountryCodeInvalid]);
+        assert_eq!(
+            run(|c| country_code("uk", c)),
+            vec![Code::CountryCodeInvalid]
+        );
         assert_eq!(run(|c| plain_address("new york", c)), vec![]);
-        assert_eq!(run(|c| plain_address("New York", c)), vec![Code::NotNormalized]);
-        assert_eq!(run(|c| plain_address("st. louis", c)), vec![Code::NotNormalized]);
+        assert_eq!(
+            run(|c| plain_address("New York", c)),
+            vec![Code::NotNormalized]
+        );
+        assert_eq!(
+            run(|c| plain_address("st. louis", c)),
+            vec![Code::NotNormalized]
+        );
         assert_eq!(run(|c| uid_source("liveramp.com", c)), vec![]);
-        assert_eq!(run(|c| uid_source("https://liveramp.com", c)), vec![Code::UidSourceInvalid]);
+        assert_eq!(
+            run(|c| uid_source("https://liveramp.com", c)),
+            vec![Code::UidSourceInvalid]
+        );
         assert_eq!(run(|c| airport("JFK", c)), vec![]);
         assert_eq!(run(|c| airport("jfk", c)), vec![Code::AirportCodeInvalid]);
         assert_eq!(run(|c| url("https://shop.example/p/1", c)), vec![]);
         assert_eq!(run(|c| url("shop.example/p/1", c)), vec![Code::UrlInvalid]);
         assert_eq!(run(|c| vin("1HGCM82633A004352", c)), vec![]);
         assert_eq!(run(|c| vin("1HGCM82633A00435O", c)), vec![Code::VinInvalid]);
-        assert_eq!(run(|c| ifa("6d92078a-8246-4ba4-ae5b-76104861e7dc", c)), vec![]);
-        assert_eq!(run(|c| ifa("00000000-0000-0000-0000-000000000000", c)), vec![Code::IfaZeroed]);
-        assert_eq!(run(|c| gpp_string("DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", c)), vec![]);
-        assert_eq!(run(|c| gpp_string("DBABMA CP", c)), vec![Code::GppStringInvalid]);
+        assert_eq!(
+            run(|c| ifa("6d92078a-8246-4ba4-ae5b-76104861e7dc", c)),
+            vec![]
+        );
+        assert_eq!(
+            run(|c| ifa("00000000-0000-0000-0000-000000000000", c)),
+            vec![Code::IfaZeroed]
+        );
+        assert_eq!(
+            run(|c| gpp_string("DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA", c)),
+            vec![]
+        );
+        assert_eq!(
+            run(|c| gpp_string("DBABMA CP", c)),
+            vec![Code::GppStringInvalid]
+        );
         assert_eq!(run(|c| untrimmed("abc", c)), vec![]);
         assert_eq!(run(|c| untrimmed(" abc", c)), vec![Code::Untrimmed]);
-        assert_eq!(run(|c| control_characters("a\u{1b}[31m", c)), vec![Code::ControlCharacters]);
-        assert_eq!(run(|c| control_characters("a\u{85}", c)), vec![Code::ControlCharacters]);
+        assert_eq!(
+            run(|c| control_characters("a\u{1b}[31m", c)),
+            vec![Code::ControlCharacters]
+        );
+        assert_eq!(
+            run(|c| control_characters("a\u{85}", c)),
+            vec![Code::ControlCharacters]
+        );
         assert_eq!(run(|c| control_characters("café", c)), vec![]);
     }
 }

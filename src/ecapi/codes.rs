@@ -2,6 +2,7 @@
 //! (`docs/RULES.md` is generated from it, and a test keeps the two identical).
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// How bad a finding is. `Error`: the spec says the record may be discarded, a receiver's typed
 /// decoder would reject it, or privacy is at risk. `Warning`: a recommendation is broken or the
@@ -285,14 +286,15 @@ pub fn rules_markdown() -> String {
          | --- | --- | --- | --- | --- |\n",
     );
     for r in RULES {
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
             r.name,
             r.severity.name(),
             r.spec,
             r.what.replace('|', "\\|"),
             r.fix.replace('|', "\\|")
-        ));
+        );
     }
     out.push_str(DECISIONS);
     out
@@ -337,9 +339,9 @@ mod tests {
     #[test]
     fn names_are_unique_snake_case() {
         let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
-        assert!(names
-            .iter()
-            .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())));
+        assert!(names.iter().all(|n| n
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit())));
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), RULES.len());

@@ -208,9 +208,18 @@ mod tests {
     fn suggests_ecapi_names() {
         let s = |n| suggest(n).map(|(t, why)| (t.name(), why));
         assert_eq!(s("Purchase"), Some(("purchase", Suggestion::Spelling)));
-        assert_eq!(s("ViewContent"), Some(("viewed_item", Suggestion::OtherPlatform)));
-        assert_eq!(s("CompleteRegistration"), Some(("sign_up", Suggestion::OtherPlatform)));
-        assert_eq!(s("add_to_card"), Some(("add_to_cart", Suggestion::Spelling)));
+        assert_eq!(
+            s("ViewContent"),
+            Some(("viewed_item", Suggestion::OtherPlatform))
+        );
+        assert_eq!(
+            s("CompleteRegistration"),
+            Some(("sign_up", Suggestion::OtherPlatform))
+        );
+        assert_eq!(
+            s("add_to_card"),
+            Some(("add_to_cart", Suggestion::Spelling))
+        );
         assert_eq!(s("zzzzzz"), None);
     }
 }

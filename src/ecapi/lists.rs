@@ -23,31 +23,46 @@ const CURRENCIES: [&str; 180] = [
 
 /// ISO 3166-1 alpha-2 codes, officially assigned.
 const COUNTRIES: [&str; 249] = [
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX",
-    "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ",
-    "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK",
-    "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
-    "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR",
-    "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS",
-    "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN",
-    "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-    "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV",
-    "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ",
-    "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI",
-    "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-    "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC",
-    "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV",
-    "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR",
-    "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
 /// Common alpha-3 codes and the alpha-2 code to send instead.
 const ALPHA3: &[(&str, &str)] = &[
-    ("aus", "au"), ("bra", "br"), ("can", "ca"), ("che", "ch"), ("chn", "cn"), ("deu", "de"),
-    ("esp", "es"), ("fra", "fr"), ("gbr", "gb"), ("ind", "in"), ("irl", "ie"), ("ita", "it"),
-    ("jpn", "jp"), ("kor", "kr"), ("mex", "mx"), ("nld", "nl"), ("pol", "pl"), ("swe", "se"),
-    ("usa", "us"), ("zaf", "za"),
+    ("aus", "au"),
+    ("bra", "br"),
+    ("can", "ca"),
+    ("che", "ch"),
+    ("chn", "cn"),
+    ("deu", "de"),
+    ("esp", "es"),
+    ("fra", "fr"),
+    ("gbr", "gb"),
+    ("ind", "in"),
+    ("irl", "ie"),
+    ("ita", "it"),
+    ("jpn", "jp"),
+    ("kor", "kr"),
+    ("mex", "mx"),
+    ("nld", "nl"),
+    ("pol", "pl"),
+    ("swe", "se"),
+    ("usa", "us"),
+    ("zaf", "za"),
 ];
 
 /// Whether `code` is an ISO 4217 code, exactly (upper-case).
@@ -60,7 +75,10 @@ pub fn is_country(code: &str) -> bool {
     if code.len() != 2 || !code.is_ascii() {
         return false;
     }
-    let upper = [code.as_bytes()[0].to_ascii_uppercase(), code.as_bytes()[1].to_ascii_uppercase()];
+    let upper = [
+        code.as_bytes()[0].to_ascii_uppercase(),
+        code.as_bytes()[1].to_ascii_uppercase(),
+    ];
     std::str::from_utf8(&upper).is_ok_and(|c| COUNTRIES.binary_search(&c).is_ok())
 }
 
@@ -70,7 +88,10 @@ pub fn country_hint(code: &str) -> Option<&'static str> {
     if lower == "uk" {
         return Some("gb");
     }
-    ALPHA3.iter().find(|(a3, _)| *a3 == lower).map(|(_, a2)| *a2)
+    ALPHA3
+        .iter()
+        .find(|(a3, _)| *a3 == lower)
+        .map(|(_, a2)| *a2)
 }
 
 #[cfg(test)]

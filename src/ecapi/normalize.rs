@@ -152,15 +152,24 @@ mod tests {
 
     #[test]
     fn phone_keeps_plus_and_country_code() {
-        assert_eq!(normalize(HashField::Phone, "+1 (212) 555-0000"), "+12125550000");
-        assert_eq!(normalize(HashField::Phone, "0044 20 7946 0000"), "+442079460000");
+        assert_eq!(
+            normalize(HashField::Phone, "+1 (212) 555-0000"),
+            "+12125550000"
+        );
+        assert_eq!(
+            normalize(HashField::Phone, "0044 20 7946 0000"),
+            "+442079460000"
+        );
         assert_eq!(normalize(HashField::Phone, "--"), "");
     }
 
     #[test]
     fn names_lose_punctuation_and_case() {
         assert_eq!(normalize(HashField::LastName, " O'Brien "), "obrien");
-        assert_eq!(normalize(HashField::Street, " 1 Main St., Apt 4 "), "1 main st apt 4");
+        assert_eq!(
+            normalize(HashField::Street, " 1 Main St., Apt 4 "),
+            "1 main st apt 4"
+        );
     }
 
     #[test]
@@ -179,7 +188,10 @@ mod tests {
 
     #[test]
     fn field_names_parse() {
-        assert_eq!(HashField::parse("address.first_name"), Some(HashField::FirstName));
+        assert_eq!(
+            HashField::parse("address.first_name"),
+            Some(HashField::FirstName)
+        );
         assert_eq!(HashField::parse("email"), Some(HashField::Email));
         assert_eq!(HashField::parse("favourite_colour"), None);
     }

@@ -216,7 +216,10 @@ pub static USER_DATA: ObjDef = ObjDef {
     id: ObjId::UserData,
     name: "user_data",
     fields: &[
-        f("customer_identifier", K::Str(S::Hashed(HashField::CustomerIdentifier))),
+        f(
+            "customer_identifier",
+            K::Str(S::Hashed(HashField::CustomerIdentifier)),
+        ),
         f("uids", K::ObjArray(&UID)),
         f("customer_segments", K::StrArray(S::Text)),
         f("email_address", K::StrArray(S::Hashed(HashField::Email))),
@@ -350,7 +353,9 @@ impl ObjDef {
     #[inline]
     pub fn lookup(&self, name: &str) -> Option<usize> {
         let bytes = name.as_bytes();
-        self.fields.iter().position(|fd| fd.name.as_bytes() == bytes)
+        self.fields
+            .iter()
+            .position(|fd| fd.name.as_bytes() == bytes)
     }
 }
 
@@ -362,7 +367,12 @@ mod tests {
     fn objects_fit_the_seen_bitmask() {
         for def in ALL_OBJECTS {
             assert!(def.fields.len() <= 64, "{}", def.name);
-            assert_eq!(def.fields.last().map(|fd| fd.name), Some("ext"), "{}", def.name);
+            assert_eq!(
+                def.fields.last().map(|fd| fd.name),
+                Some("ext"),
+                "{}",
+                def.name
+            );
         }
     }
 

@@ -153,7 +153,10 @@ impl Aggregates {
         if dup.is_some() {
             st.duplicates += 1;
         }
-        if let Some(t) = r.event_type.and_then(crate::ecapi::event_type::EventType::parse) {
+        if let Some(t) = r
+            .event_type
+            .and_then(crate::ecapi::event_type::EventType::parse)
+        {
             self.by_type[t.index()] += 1;
         }
         if let (Some(v), Some(cur)) = (r.value, r.currency) {
@@ -176,7 +179,10 @@ impl Aggregates {
         }
         if let Some(ts) = r.timestamp {
             let lag = r.received_ms.div_euclid(1000) - ts;
-            let bucket = LAG_BOUNDS.iter().position(|b| lag < *b).unwrap_or(LAG_BOUNDS.len());
+            let bucket = LAG_BOUNDS
+                .iter()
+                .position(|b| lag < *b)
+                .unwrap_or(LAG_BOUNDS.len());
             self.lag[bucket] += 1;
         }
         if let Some(ds) = r.data_set_id {
@@ -232,10 +238,12 @@ impl Aggregates {
         let stats = if let Some(s) = self.data_sets.get_mut(ds) {
             s
         } else if self.data_sets.len() < MAX_DATA_SETS {
-            self.data_sets.entry(ds.to_owned()).or_insert_with(|| DataSetStats {
-                first_seen_ms: r.received_ms,
-                ..DataSetStats::default()
-            })
+            self.data_sets
+                .entry(ds.to_owned())
+                .or_insert_with(|| DataSetStats {
+                    first_seen_ms: r.received_ms,
+                    ..DataSetStats::default()
+                })
         } else {
             self.data_sets_overflow += 1;
             return;
@@ -261,7 +269,12 @@ impl Aggregates {
     /// Finding groups, most frequent first.
     pub fn top_groups(&self) -> Vec<&FindingGroup> {
         let mut v: Vec<_> = self.groups.iter().collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)).then(a.path.cmp(&b.path)));
+        v.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.code.cmp(&b.code))
+                .then(a.path.cmp(&b.path))
+        });
         v
     }
 
@@ -276,7 +289,10 @@ mod tests {
 
     #[test]
     fn folds_array_indices() {
-        assert_eq!(fold_indices("$.properties.items[12].price"), "$.properties.items[].price");
+        assert_eq!(
+            fold_indices("$.properties.items[12].price"),
+            "$.properties.items[].price"
+        );
         assert_eq!(fold_indices("$[\"a[1]\"]"), "$[\"a[]\"]");
         assert_eq!(fold_indices("$"), "$");
     }

@@ -72,9 +72,9 @@ impl ObjectHash {
     #[inline]
     pub fn member(&mut self, key_hash: u64, value_hash: u64) {
         if value_hash != NULL {
-            self.0 = self
-                .0
-                .wrapping_add(mix(key_hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ value_hash));
+            self.0 = self.0.wrapping_add(mix(
+                key_hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ value_hash
+            ));
         }
     }
 

@@ -203,7 +203,13 @@ mod tests {
         d.check(&probe("a", "1", 10, 1));
         let mut p = probe("a", "1", 12, 2);
         p.event_type = EventType::parse("refund");
-        assert!(matches!(d.check(&p), Verdict::Conflict { type_changed: true, .. }));
+        assert!(matches!(
+            d.check(&p),
+            Verdict::Conflict {
+                type_changed: true,
+                ..
+            }
+        ));
     }
 
     #[test]

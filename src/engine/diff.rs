@@ -5,6 +5,7 @@
 use crate::engine::canon;
 use crate::engine::path::push_member;
 use serde_json::Value;
+use std::fmt::Write as _;
 
 /// At most this many differing paths are listed.
 pub const MAX_PATHS: usize = 20;
@@ -56,7 +57,7 @@ fn walk(a: &Value, b: &Value, path: &mut String, out: &mut Vec<String>) {
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (va, vb)) in x.iter().zip(y).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = write!(path, "[{i}]");
                 walk(va, vb, path, out);
                 path.truncate(len);
             }
@@ -86,7 +87,10 @@ mod tests {
     fn picks_events_out_of_batches() {
         let raw = br#"{"events":[{"id":"a"},{"id":"b"}]}"#;
         assert_eq!(event_of(raw, Some(1), "events"), Some(json!({"id": "b"})));
-        assert_eq!(event_of(br#"[{"id":"a"}]"#, Some(0), "events"), Some(json!({"id": "a"})));
+        assert_eq!(
+            event_of(br#"[{"id":"a"}]"#, Some(0), "events"),
+            Some(json!({"id": "a"}))
+        );
         assert_eq!(event_of(b"not json", None, "events"), None);
     }
 }

@@ -161,13 +161,28 @@ impl EventFacts {
             return;
         }
         if !self.f.seen_data_set_id {
-            self.missing(Code::DataSetIdMissing, "$.data_set_id", "data_set_id is missing", None);
+            self.missing(
+                Code::DataSetIdMissing,
+                "$.data_set_id",
+                "data_set_id is missing",
+                None,
+            );
         }
         if !self.f.seen_timestamp {
-            self.missing(Code::TimestampMissing, "$.timestamp", "timestamp is missing", None);
+            self.missing(
+                Code::TimestampMissing,
+                "$.timestamp",
+                "timestamp is missing",
+                None,
+            );
         }
         if !self.f.seen_event_type {
-            self.missing(Code::EventTypeMissing, "$.event_type", "event_type is missing", None);
+            self.missing(
+                Code::EventTypeMissing,
+                "$.event_type",
+                "event_type is missing",
+                None,
+            );
         }
         if !self.f.seen_id {
             self.missing(
@@ -197,7 +212,10 @@ impl EventFacts {
     }
 
     fn finish_type_rules(&mut self) {
-        let custom_event_set = self.custom_event.get().is_some_and(|c| !c.trim().is_empty());
+        let custom_event_set = self
+            .custom_event
+            .get()
+            .is_some_and(|c| !c.trim().is_empty());
         match self.f.event_type {
             Some(EventType::CUSTOM) if !custom_event_set => {
                 let value = self.custom_event.get().map(json_string);
@@ -275,7 +293,7 @@ impl EventFacts {
 
     fn finish_amounts(&mut self) {
         if self.f.seen_value && !self.f.seen_currency {
-            let value = self.f.value.map(|v| format_number(v));
+            let value = self.f.value.map(format_number);
             self.findings.push(Finding {
                 code: Code::CurrencyMissing,
                 path: "$.currency_code".into(),
@@ -329,7 +347,11 @@ pub fn format_number(v: f64) -> String {
 pub fn json_string(s: &str) -> String {
     let shown: String;
     let text = if s.chars().count() > PREVIEW_CHARS {
-        shown = s.chars().take(PREVIEW_CHARS).chain(std::iter::once('…')).collect();
+        shown = s
+            .chars()
+            .take(PREVIEW_CHARS)
+            .chain(std::iter::once('…'))
+            .collect();
         shown.as_str()
     } else {
         s

@@ -191,7 +191,7 @@ mod tests {
     fn splits_and_numbers_lines() {
         assert_eq!(
             collect(b"\xef\xbb\xbfa\r\n\n  \nbb\nc", 100),
-            vec!["1@0:a", "4@7:bb", "5@10:c"]
+            vec!["1@0:a", "4@10:bb", "5@13:c"]
         );
         assert!(collect(b"", 100).is_empty());
         assert!(collect(b"\n\n", 100).is_empty());
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn long_lines_are_skipped_and_counted() {
         let mut input = b"ok\n".to_vec();
-        input.extend(std::iter::repeat(b'x').take(1_000_000));
+        input.extend(std::iter::repeat_n(b'x', 1_000_000));
         input.extend(b"\nafter\n");
         assert_eq!(
             collect(&input, 1000),

@@ -98,7 +98,10 @@ impl Engine {
         let reference = meta.received_ms.div_euclid(1000);
         if let Err(e) = self.walk.run(raw, reference) {
             let (code, message) = if e.to_string().contains("recursion limit") {
-                (Code::NestingTooDeep, "JSON nested deeper than 128 levels".to_owned())
+                (
+                    Code::NestingTooDeep,
+                    "JSON nested deeper than 128 levels".to_owned(),
+                )
             } else {
                 (Code::MalformedJson, e.to_string())
             };
@@ -107,7 +110,13 @@ impl Engine {
         }
         let n = self.walk.events().len();
         if n == 0 {
-            self.record_failure(Code::EmptyBatch, "a batch with no event".into(), None, meta, sink);
+            self.record_failure(
+                Code::EmptyBatch,
+                "a batch with no event".into(),
+                None,
+                meta,
+                sink,
+            );
             return;
         }
         let batch = self.walk.is_batch();
@@ -117,7 +126,13 @@ impl Engine {
     }
 
     /// Reports a record that was too long to read.
-    pub fn process_too_long(&mut self, len: u64, limit: u64, meta: &RecordMeta, sink: &mut dyn FnMut(&EventReport)) {
+    pub fn process_too_long(
+        &mut self,
+        len: u64,
+        limit: u64,
+        meta: &RecordMeta,
+        sink: &mut dyn FnMut(&EventReport),
+    ) {
         self.agg.records += 1;
         let message = format!("the record is {len} bytes, over the {limit}-byte limit");
         self.record_failure(Code::LineTooLong, message, None, meta, sink);
@@ -139,7 +154,11 @@ impl Engine {
             message,
             hint: None,
         });
-        let status = if code == Code::EmptyBatch { Status::Warning } else { Status::Malformed };
+        let status = if code == Code::EmptyBatch {
+            Status::Warning
+        } else {
+            Status::Malformed
+        };
         let report = EventReport {
             line: meta.line,
             index: None,
@@ -189,11 +208,20 @@ impl Engine {
             };
             let verdict = self.dedup.check(&probe);
             let other_space = verdict == Verdict::New && self.dedup.other_space(ds, id);
-            let (dup, finding) = dedup_outcome(verdict, other_space, raw, index, lookup, &self.cfg.walk.batch_key);
+            let (dup, finding) = dedup_outcome(
+                verdict,
+                other_space,
+                raw,
+                index,
+                lookup,
+                &self.cfg.walk.batch_key,
+            );
             self.dup = dup;
             ev.findings.extend(finding);
         }
-        let stage = ev.f.event_type.map(|t| self.cfg.stages.stage(t, ev.custom_event.get()));
+        let stage =
+            ev.f.event_type
+                .map(|t| self.cfg.stages.stage(t, ev.custom_event.get()));
         let report = EventReport {
             line: meta.line,
             index,
@@ -250,8 +278,13 @@ fn dedup_outcome(
                 hint: None,
             }),
         ),
-        Verdict::Conflict { first, type_changed } => {
-            let earlier = lookup.payload(first.locator).and_then(|r| diff::event_of(&r, first.index, batch_key));
+        Verdict::Conflict {
+            first,
+            type_changed,
+        } => {
+            let earlier = lookup
+                .payload(first.locator)
+                .and_then(|r| diff::event_of(&r, first.index, batch_key));
             let now = diff::event_of(raw, index, batch_key);
             let (paths, known) = match (earlier, now) {
                 (Some(a), Some(b)) => (diff::differing_paths(&a, &b), true),
@@ -259,9 +292,15 @@ fn dedup_outcome(
             };
             let shown = serde_json::to_string(&paths).ok().filter(|_| known);
             let (code, message) = if type_changed {
-                (Code::IdReused, format!("this id was used for another event_type at {}", at(&first)))
+                (
+                    Code::IdReused,
+                    format!("this id was used for another event_type at {}", at(&first)),
+                )
             } else {
-                (Code::DuplicateConflict, format!("same key as {}, different content", at(&first)))
+                (
+                    Code::DuplicateConflict,
+                    format!("same key as {}, different content", at(&first)),
+                )
             };
             let finding = Finding {
                 code,
@@ -270,12 +309,20 @@ fn dedup_outcome(
                 message,
                 hint: None,
             };
-            (Some(duplicate(DuplicateKind::Conflict, &first, paths, known)), Some(finding))
+            (
+                Some(duplicate(DuplicateKind::Conflict, &first, paths, known)),
+                Some(finding),
+            )
         }
     }
 }
 
-fn duplicate(kind: DuplicateKind, first: &Occurrence, paths: Vec<String>, known: bool) -> Duplicate {
+fn duplicate(
+    kind: DuplicateKind,
+    first: &Occurrence,
+    paths: Vec<String>,
+    known: bool,
+) -> Duplicate {
     Duplicate {
         kind,
         first_line: first.line,

@@ -60,7 +60,9 @@ impl PathStack {
 pub fn push_member(out: &mut String, name: &str) {
     let plain = !name.is_empty()
         && name.len() <= 128
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if plain {
         out.push('.');
         out.push_str(name);
@@ -85,6 +87,9 @@ mod tests {
         p.push(Seg::Index(0));
         assert_eq!(p.render(Some("city")), "$.user_data.address[0].city");
         assert_eq!(p.render(Some("a b")), "$.user_data.address[0][\"a b\"]");
-        assert_eq!(p.render(Some("\u{1b}[2J")), "$.user_data.address[0][\"\\u001b[2J\"]");
+        assert_eq!(
+            p.render(Some("\u{1b}[2J")),
+            "$.user_data.address[0][\"\\u001b[2J\"]"
+        );
     }
 }

@@ -108,7 +108,13 @@ impl Walk {
     }
 
     /// A value of the wrong JSON type, reported under the member's own code where it has one.
-    pub(crate) fn wrong_type(&mut self, kind: Kind, got: &str, shown: String, hint: Option<String>) {
+    pub(crate) fn wrong_type(
+        &mut self,
+        kind: Kind,
+        got: &str,
+        shown: String,
+        hint: Option<String>,
+    ) {
         let code = match kind {
             Kind::Str(StrRule::DataSetId) => Code::DataSetIdInvalid,
             Kind::Int(IntRule::Timestamp) => Code::TimestampInvalid,
@@ -171,7 +177,12 @@ impl Walk {
             Kind::Str(StrRule::EventId) => {
                 // Numeric ids are common; key them by their text so duplicates are still found.
                 self.ev().id.set(&shown);
-                self.wrong_type(kind, "a number", shown.clone(), Some(format!("send \"{shown}\"")));
+                self.wrong_type(
+                    kind,
+                    "a number",
+                    shown.clone(),
+                    Some(format!("send \"{shown}\"")),
+                );
             }
             _ => self.wrong_type(kind, "a number", shown, None),
         }
@@ -197,7 +208,12 @@ impl Walk {
             Num::Int(i) => i,
             Num::Float(f) => {
                 let hint = (f.fract() == 0.0).then(|| format!("send {f:.0} without a fraction"));
-                self.wrong_type(Kind::Int(rule), "a number with a fraction or exponent", format_number(f), hint);
+                self.wrong_type(
+                    Kind::Int(rule),
+                    "a number with a fraction or exponent",
+                    format_number(f),
+                    hint,
+                );
                 return;
             }
         };
@@ -209,27 +225,52 @@ impl Walk {
             IntRule::Timestamp => at.w.timestamp(i),
             IntRule::UtcOffset => {
                 if !(-720..=840).contains(&i) {
-                    at.report(Code::UtcoffsetOutOfRange, "outside -720…+840 minutes".into(), None);
+                    at.report(
+                        Code::UtcoffsetOutOfRange,
+                        "outside -720…+840 minutes".into(),
+                        None,
+                    );
                 } else if i % 15 != 0 {
-                    let hint = (i.abs() <= 14).then(|| format!("if {i} means hours, send {}", i * 60));
-                    at.report(Code::UtcoffsetSuspect, "not a multiple of 15 minutes".into(), hint);
+                    let hint =
+                        (i.abs() <= 14).then(|| format!("if {i} means hours, send {}", i * 60));
+                    at.report(
+                        Code::UtcoffsetSuspect,
+                        "not a multiple of 15 minutes".into(),
+                        hint,
+                    );
                 }
             }
             IntRule::GppSid => {
                 if i <= 0 {
-                    at.report(Code::NumberOutOfRange, "GPP section ids are positive".into(), None);
+                    at.report(
+                        Code::NumberOutOfRange,
+                        "GPP section ids are positive".into(),
+                        None,
+                    );
                 } else if i == 3 || i == 4 {
-                    at.report(Code::GppSidHeader, format!("section {i} need not be listed"), None);
+                    at.report(
+                        Code::GppSidHeader,
+                        format!("section {i} need not be listed"),
+                        None,
+                    );
                 }
             }
             IntRule::Atype => {
                 if !((1..=3).contains(&i) || i >= 500) {
-                    at.report(Code::EnumInvalid, "AdCOM agent types are 1, 2, 3 or 500+".into(), None);
+                    at.report(
+                        Code::EnumInvalid,
+                        "AdCOM agent types are 1, 2, 3 or 500+".into(),
+                        None,
+                    );
                 }
             }
             IntRule::Cattax => {
                 if !((1..=8).contains(&i) || i >= 500) {
-                    at.report(Code::EnumInvalid, "AdCOM category taxonomies are 1–8 or 500+".into(), None);
+                    at.report(
+                        Code::EnumInvalid,
+                        "AdCOM category taxonomies are 1–8 or 500+".into(),
+                        None,
+                    );
                 }
             }
             IntRule::NonNegative => {
@@ -249,7 +290,11 @@ impl Walk {
         };
         let date = |secs: i64| crate::engine::time::format_utc(secs);
         if t >= 1_000_000_000_000_000 {
-            let secs = if t >= 1_000_000_000_000_000_000 { t / 1_000_000_000 } else { t / 1_000_000 };
+            let secs = if t >= 1_000_000_000_000_000_000 {
+                t / 1_000_000_000
+            } else {
+                t / 1_000_000
+            };
             at.report(
                 Code::TimestampMicroseconds,
                 "this is microseconds or nanoseconds, not seconds".into(),
@@ -275,13 +320,21 @@ impl Walk {
             if t > now + skew {
                 at.report(
                     Code::TimestampFuture,
-                    format!("{} is {} after arrival", date(t), crate::engine::time::human(t - now)),
+                    format!(
+                        "{} is {} after arrival",
+                        date(t),
+                        crate::engine::time::human(t - now)
+                    ),
                     Some("unix time is UTC: check the sender's clock and time zone".into()),
                 );
             } else if now - t > max_age {
                 at.report(
                     Code::TimestampStale,
-                    format!("{} is {} before arrival", date(t), crate::engine::time::human(now - t)),
+                    format!(
+                        "{} is {} before arrival",
+                        date(t),
+                        crate::engine::time::human(now - t)
+                    ),
                     None,
                 );
             }
@@ -314,7 +367,11 @@ impl Walk {
         };
         if rule == FloatRule::Quantity {
             if v <= 0.0 {
-                at.report(Code::QuantityInvalid, "a quantity of zero or less".into(), None);
+                at.report(
+                    Code::QuantityInvalid,
+                    "a quantity of zero or less".into(),
+                    None,
+                );
             }
         } else if v < 0.0 {
             at.report(Code::AmountNegative, "a negative amount".into(), None);
@@ -377,9 +434,14 @@ impl Walk {
             }
             StrRule::Source => {
                 if !SOURCES.contains(&s) {
-                    let hint = suggest::closest(&event_type::snake_fold(s), SOURCES.iter().copied())
-                        .map(|m| format!("did you mean {m:?}?"));
-                    at.report(Code::EnumInvalid, format!("not one of: {}", SOURCES.join(", ")), hint);
+                    let hint =
+                        suggest::closest(&event_type::snake_fold(s), SOURCES.iter().copied())
+                            .map(|m| format!("did you mean {m:?}?"));
+                    at.report(
+                        Code::EnumInvalid,
+                        format!("not one of: {}", SOURCES.join(", ")),
+                        hint,
+                    );
                 }
             }
             StrRule::Hashed(field) => {
@@ -419,7 +481,11 @@ impl Walk {
                 if s.trim().is_empty() {
                     at.report(Code::EmptyValue, "an empty identifier".into(), None);
                 } else {
-                    let key = if rule == StrRule::ClickId { MatchKey::ClickId } else { MatchKey::ImpressionId };
+                    let key = if rule == StrRule::ClickId {
+                        MatchKey::ClickId
+                    } else {
+                        MatchKey::ImpressionId
+                    };
                     at.w.ev().f.match_keys |= key.bit();
                 }
             }
@@ -440,7 +506,11 @@ impl Walk {
             StrRule::Vin => checks::vin(s, &mut at),
             StrRule::Text => {
                 if s.trim().is_empty() {
-                    at.report(Code::EmptyValue, "an empty string".into(), Some("leave the member out".into()));
+                    at.report(
+                        Code::EmptyValue,
+                        "an empty string".into(),
+                        Some("leave the member out".into()),
+                    );
                 }
             }
         }
@@ -458,13 +528,19 @@ impl Walk {
                 "that is another platform's name: ECAPI calls it {:?}",
                 t.name()
             )),
-            None => Some("use a standard or additional event type, or \"custom\" with custom_event".into()),
+            None => Some(
+                "use a standard or additional event type, or \"custom\" with custom_event".into(),
+            ),
         };
         let mut at = At {
             w: self,
             shown: Shown::Str(s),
         };
-        at.report(Code::EventTypeUnknown, "not an ECAPI event type".into(), hint);
+        at.report(
+            Code::EventTypeUnknown,
+            "not an ECAPI event type".into(),
+            hint,
+        );
     }
 }
 

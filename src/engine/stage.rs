@@ -35,12 +35,24 @@ impl Stage {
 /// and its outcome (lower), `custom` on its own.
 pub fn default_stage(t: EventType) -> Stage {
     match t.name() {
-        "ad_impression" | "page_view" | "view_item_list" | "view_promotion"
-        | "view_search_results" | "search" | "select_content" | "share" | "find_location" => {
-            Stage::Upper
-        }
-        "purchase" | "refund" | "subscribe" | "donate" | "start_trial" | "install"
-        | "close_convert_lead" | "close_unconvert_lead" | "disqualify_lead"
+        "ad_impression"
+        | "page_view"
+        | "view_item_list"
+        | "view_promotion"
+        | "view_search_results"
+        | "search"
+        | "select_content"
+        | "share"
+        | "find_location" => Stage::Upper,
+        "purchase"
+        | "refund"
+        | "subscribe"
+        | "donate"
+        | "start_trial"
+        | "install"
+        | "close_convert_lead"
+        | "close_unconvert_lead"
+        | "disqualify_lead"
         | "spend_virtual_currency" => Stage::Lower,
         "custom" => Stage::Custom,
         _ => Stage::Mid,
@@ -87,7 +99,9 @@ impl StageMap {
 
     /// The mapping as a table, for the docs and `ecapi-scope stages`.
     pub fn table(&self) -> Vec<(&'static str, Stage)> {
-        EventType::all().map(|t| (t.name(), self.by_type[t.index()])).collect()
+        EventType::all()
+            .map(|t| (t.name(), self.by_type[t.index()]))
+            .collect()
     }
 }
 

@@ -41,7 +41,9 @@ pub fn human(secs: i64) -> String {
 /// Parses `48h`, `30m`, `7d`, `90s` (or a bare number of seconds).
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
     let n: u64 = num.parse().ok()?;
     let mult = match unit.trim() {
@@ -70,8 +72,14 @@ mod tests {
     fn durations() {
         assert_eq!(human(45), "45 s");
         assert_eq!(human(3 * 3600 + 1200), "3 h 20 min");
-        assert_eq!(parse_duration("48h"), Some(std::time::Duration::from_secs(172_800)));
-        assert_eq!(parse_duration("90"), Some(std::time::Duration::from_secs(90)));
+        assert_eq!(
+            parse_duration("48h"),
+            Some(std::time::Duration::from_secs(172_800))
+        );
+        assert_eq!(
+            parse_duration("90"),
+            Some(std::time::Duration::from_secs(90))
+        );
         assert_eq!(parse_duration("1y"), None);
         assert_eq!(parse_duration(""), None);
     }

@@ -151,7 +151,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         Ok(())
     }
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.w.scalar_record(&crate::engine::facts::format_number(v));
+        self.w
+            .scalar_record(&crate::engine::facts::format_number(v));
         Ok(())
     }
     fn visit_str<E>(self, v: &str) -> Result<(), E> {
@@ -265,7 +266,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl Visitor<'_> for KeySeed<'_> {
     type Value = KeyOut;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -302,7 +303,11 @@ fn walk_object<'de, A: MapAccess<'de>>(
     let mut seen: u64 = 0;
     let mut hash = ObjectHash::default();
     loop {
-        let batch_key = if top { Some(w.cfg.batch_key.as_str()) } else { None };
+        let batch_key = if top {
+            Some(w.cfg.batch_key.as_str())
+        } else {
+            None
+        };
         let Some(key) = map.next_key_seed(KeySeed { def, batch_key })? else {
             break;
         };
@@ -397,7 +402,10 @@ impl<'de> Visitor<'de> for BatchSeed<'_> {
         Ok((canon::uint(v), Some(v.to_string())))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok((canon::float(v), Some(crate::engine::facts::format_number(v))))
+        Ok((
+            canon::float(v),
+            Some(crate::engine::facts::format_number(v)),
+        ))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
         Ok((canon::string(v), Some(crate::engine::facts::json_string(v))))
@@ -432,7 +440,8 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
     fn visit_bool<E>(self, v: bool) -> Result<u64, E> {
         self.w.mark_seen(self.kind);
         if !matches!(self.kind, Kind::Bool) {
-            self.w.wrong_type(self.kind, "a boolean", v.to_string(), None);
+            self.w
+                .wrong_type(self.kind, "a boolean", v.to_string(), None);
         }
         Ok(canon::boolean(v))
     }

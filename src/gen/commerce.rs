@@ -5,13 +5,14 @@
 
 use fastrand::Rng;
 
-use super::catalog::{
-    Product, Source, AFFILIATIONS, COUPONS, ITEM_LISTS, PAYMENT_TYPES, PRODUCTS, SEARCH_TERMS,
-    SHIPPING_TIERS, STORES,
-};
+use super::catalog::Source;
 use super::json::{Json, Obj};
 use super::pick::{self, chance};
 use super::props::{page, Body, Ctx};
+use super::vocab::{
+    Product, AFFILIATIONS, COUPONS, ITEM_LISTS, PAYMENT_TYPES, PRODUCTS, SEARCH_TERMS,
+    SHIPPING_TIERS, STORES,
+};
 
 /// A list an item was shown in: `item_list_id` and `item_list_name`.
 type List = (&'static str, &'static str);
@@ -25,19 +26,37 @@ pub fn transaction_id(rng: &mut Rng) -> String {
 /// purchase and refund: an order with shipping, tax and payment details.
 pub fn order(ctx: &mut Ctx, b: &mut Body) {
     let refund = ctx.event_type == "refund";
-    let n = if refund { ctx.rng.usize(1..=2) } else { pick::one(ctx.rng, &[1, 1, 1, 2, 2, 3, 4]) };
-    let (items, net) = basket(ctx, n, None, 3);
+    let n = if refund {
+        ctx.rng.usize(1..=2)
+    } else {
+        pick::one(ctx.rng, &[1, 1, 1, 2, 2, 3, 4])
+    };
+    let start = ctx.rng.usize(..PRODUCTS.len());
+    let (items, net) = basket(ctx, start, n, None, 3);
     let p = &mut b.properties;
     p.push("transaction_id", Json::owned(transaction_id(ctx.rng)));
     p.push("items", Json::Arr(items));
-    page(ctx, p, if refund { "/account/orders" } else { "/checkout/confirmation" });
+    page(
+        ctx,
+        p,
+        if refund {
+            "/account/orders"
+        } else {
+            "/checkout/confirmation"
+        },
+    );
     if !refund && chance(ctx.rng, 0.2) {
-        p.push("coupon", Json::Arr(vec![Json::lit(pick::one(ctx.rng, &COUPONS))]));
+        p.push(
+            "coupon",
+            Json::Arr(vec![Json::lit(pick::one(ctx.rng, &COUPONS))]),
+        );
     }
     let tier = pick::one(ctx.rng, &SHIPPING_TIERS);
-    let shipping = if refund || ctx.source == Source::PhysicalStore || tier == "store_pickup" {
-        0
-    } else if net >= ctx.price(10_000) {
+    let free_shipping = refund
+        || ctx.source == Source::PhysicalStore
+        || tier == "store_pickup"
+        || net >= ctx.price(10_000);
+    let shipping = if free_shipping {
         0
     } else {
         ctx.price(if tier == "ground" { 599 } else { 1_499 })
@@ -66,23 +85,35 @@ pub fn cart(ctx: &mut Ctx, b: &mut Body) {
         }
         _ => 1,
     };
-    let (items, net) = basket(ctx, n, None, if n == 1 { 2 } else { 3 });
+    let start = ctx.rng.usize(..PRODUCTS.len());
+    let (items, net) = basket(ctx, start, n, None, if n == 1 { 2 } else { 3 });
     let path = match ctx.event_type {
-        "viewed_item" | "add_to_wishlist" | "customize_product" => "/products/trail-runner-2",
-        "viewed_cart" | "add_to_cart" | "remove_from_cart" => "/cart",
-        _ => "/checkout",
+        "viewed_item" | "add_to_wishlist" | "customize_product" => {
+            format!("/products/{}", PRODUCTS[start].sku.to_ascii_lowercase())
+        }
+        "viewed_cart" | "add_to_cart" | "remove_from_cart" => "/cart".to_owned(),
+        _ => "/checkout".to_owned(),
     };
     let p = &mut b.properties;
     p.push("items", Json::Arr(items));
-    page(ctx, p, path);
+    page(ctx, p, &path);
     match ctx.event_type {
         "begin_checkout" if chance(ctx.rng, 0.15) => {
-            p.push("coupon", Json::Arr(vec![Json::lit(pick::one(ctx.rng, &COUPONS))]));
+            p.push(
+                "coupon",
+                Json::Arr(vec![Json::lit(pick::one(ctx.rng, &COUPONS))]),
+            );
         }
         "add_payment_info" => {
-            p.push("payment_type", Json::Arr(vec![Json::lit(pick::one(ctx.rng, &PAYMENT_TYPES))]));
+            p.push(
+                "payment_type",
+                Json::Arr(vec![Json::lit(pick::one(ctx.rng, &PAYMENT_TYPES))]),
+            );
         }
-        "add_shipping_info" => p.push("shipping_tier", Json::lit(pick::one(ctx.rng, &SHIPPING_TIERS))),
+        "add_shipping_info" => p.push(
+            "shipping_tier",
+            Json::lit(pick::one(ctx.rng, &SHIPPING_TIERS)),
+        ),
         _ => {}
     }
     b.value = Some(net);
@@ -91,9 +122,18 @@ pub fn cart(ctx: &mut Ctx, b: &mut Body) {
 /// Item lists and search results, each item shown once.
 pub fn list(ctx: &mut Ctx, b: &mut Body) {
     let search = ctx.event_type == "view_search_results";
-    let list = if search { ("search_results", "Search results") } else { pick::one(ctx.rng, &ITEM_LISTS) };
-    let n = if ctx.event_type == "select_item" { 1 } else { ctx.rng.usize(4..=8) };
-    let (items, net) = basket(ctx, n, Some(list), 1);
+    let list = if search {
+        ("search_results", "Search results")
+    } else {
+        pick::one(ctx.rng, &ITEM_LISTS)
+    };
+    let n = if ctx.event_type == "select_item" {
+        1
+    } else {
+        ctx.rng.usize(4..=8)
+    };
+    let start = ctx.rng.usize(..PRODUCTS.len());
+    let (items, net) = basket(ctx, start, n, Some(list), 1);
     let p = &mut b.properties;
     p.push("items", Json::Arr(items));
     if search {
@@ -106,10 +146,15 @@ pub fn list(ctx: &mut Ctx, b: &mut Body) {
     b.value = Some(net);
 }
 
-/// `n` distinct products with quantities up to `max_quantity`; returns the items and their net
-/// total (prices less discounts, times quantities).
-fn basket(ctx: &mut Ctx, n: usize, list: Option<List>, max_quantity: i64) -> (Vec<Json>, i64) {
-    let start = ctx.rng.usize(..PRODUCTS.len());
+/// `n` distinct products from `start` on, with quantities up to `max_quantity`; returns the items
+/// and their net total (prices less discounts, times quantities).
+fn basket(
+    ctx: &mut Ctx,
+    start: usize,
+    n: usize,
+    list: Option<List>,
+    max_quantity: i64,
+) -> (Vec<Json>, i64) {
     let mut net = 0;
     let items = (0..n.min(PRODUCTS.len()))
         .map(|k| {
@@ -130,7 +175,11 @@ fn basket(ctx: &mut Ctx, n: usize, list: Option<List>, max_quantity: i64) -> (Ve
 
 fn item(ctx: &mut Ctx, product: &Product, quantity: i64, list: Option<List>) -> (Json, i64) {
     let price = ctx.price(product.us_cents);
-    let discount = if chance(ctx.rng, 0.15) { discount(ctx, price) } else { 0 };
+    let discount = if chance(ctx.rng, 0.15) {
+        discount(ctx, price)
+    } else {
+        0
+    };
     let mut o = Obj::with_capacity(14);
     o.push("id", Json::lit(product.sku));
     o.push("name", Json::lit(product.name));
@@ -144,7 +193,10 @@ fn item(ctx: &mut Ctx, product: &Product, quantity: i64, list: Option<List>) -> 
         o.push("affiliation", Json::lit(pick::one(ctx.rng, &AFFILIATIONS)));
     }
     o.push("category", Json::lit(product.category));
-    o.push("cattax", Json::Int(if chance(ctx.rng, 0.8) { 8 } else { 3 }));
+    o.push(
+        "cattax",
+        Json::Int(if chance(ctx.rng, 0.8) { 8 } else { 3 }),
+    );
     if discount > 0 {
         o.push("item_coupon", Json::lit(pick::one(ctx.rng, &COUPONS)));
     }
@@ -153,7 +205,10 @@ fn item(ctx: &mut Ctx, product: &Product, quantity: i64, list: Option<List>) -> 
         o.push("item_list_name", Json::lit(name));
     }
     if !product.variants.is_empty() && chance(ctx.rng, 0.6) {
-        o.push("item_item_variant", Json::lit(pick::one(ctx.rng, product.variants)));
+        o.push(
+            "item_item_variant",
+            Json::lit(pick::one(ctx.rng, product.variants)),
+        );
     }
     if ctx.source == Source::PhysicalStore || chance(ctx.rng, 0.05) {
         o.push("item_location_id", Json::lit(pick::one(ctx.rng, &STORES)));

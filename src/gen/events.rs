@@ -4,9 +4,7 @@ use std::sync::Arc;
 
 use fastrand::Rng;
 
-use super::catalog::{
-    currency_decimals, Source, ALWAYS_MONETARY, CURRENCIES, EVENT_TYPES, SITES,
-};
+use super::catalog::{currency_decimals, Source, ALWAYS_MONETARY, CURRENCIES, EVENT_TYPES, SITES};
 use super::identity;
 use super::json::{write_str, Json, Obj};
 use super::pick::{self, chance, Weighted};
@@ -55,7 +53,10 @@ impl Event {
 
     /// Decimals of the event's currency (2 when it has none).
     pub fn decimals(&self) -> u8 {
-        self.fields.get("currency_code").and_then(Json::as_str).map_or(2, currency_decimals)
+        self.fields
+            .get("currency_code")
+            .and_then(Json::as_str)
+            .map_or(2, currency_decimals)
     }
 }
 
@@ -109,7 +110,14 @@ impl Factory {
             &CURRENCIES[rng.usize(..CURRENCIES.len())]
         };
         let timestamp = self.now - lag(rng, source);
-        let mut ctx = Ctx { rng, event_type, source, currency, site, now: self.now };
+        let mut ctx = Ctx {
+            rng,
+            event_type,
+            source,
+            currency,
+            site,
+            now: self.now,
+        };
         let body = props::body(&mut ctx);
         let user_data = identity::user_data(rng, user, event_type, source);
 
@@ -124,7 +132,9 @@ impl Factory {
             f.push("custom_event", Json::lit(custom));
         }
         f.push("user_data", Json::Obj(user_data));
-        let value = body.value.or_else(|| ALWAYS_MONETARY.contains(&event_type).then_some(0));
+        let value = body
+            .value
+            .or_else(|| ALWAYS_MONETARY.contains(&event_type).then_some(0));
         if let Some(value) = value {
             f.push("value", Json::Money(value, currency.decimals));
             f.push("currency_code", Json::lit(currency.code));
@@ -133,7 +143,11 @@ impl Factory {
         if !body.properties.0.is_empty() {
             f.push("properties", Json::Obj(body.properties));
         }
-        Event { fields: f, user: user_index, site }
+        Event {
+            fields: f,
+            user: user_index,
+            site,
+        }
     }
 
     /// `evt-` and 16 hex digits; a bijective mix of a counter, so never repeated.
@@ -166,7 +180,7 @@ fn lag(rng: &mut Rng, source: Source) -> i64 {
     }
 }
 
-/// The SplitMix64 finalizer: a bijection on `u64` that scatters consecutive inputs.
+/// The `SplitMix64` finalizer: a bijection on `u64` that scatters consecutive inputs.
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -111,7 +111,10 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
             }
         }
         Fault::EventTypeUnknown => {
-            let current = f.get("event_type").and_then(Json::as_str).unwrap_or_default();
+            let current = f
+                .get("event_type")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
             f.set("event_type", Json::lit(foreign_event_name(current)));
             f.remove("custom_event");
         }
@@ -139,7 +142,9 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
             let bad = pick::one(cx.rng, &["999.12.3.4", "not-an-ip"]);
             e.user_data_mut().set("event_ip_address", Json::lit(bad));
         }
-        Fault::DateInvalid => e.properties_mut().set("arrival_date", Json::lit("2024-02-30")),
+        Fault::DateInvalid => e
+            .properties_mut()
+            .set("arrival_date", Json::lit("2024-02-30")),
         Fault::GppSidWithoutString => {
             let ud = e.user_data_mut();
             ud.remove("gpp_string");
@@ -170,7 +175,12 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
 
 /// Upper-cases the first hashed identifier found; false when `user_data` has none.
 fn uppercase_a_hash(ud: &mut Obj) -> bool {
-    for key in ["email_address", "phone_numbers", "customer_identifier", "gender"] {
+    for key in [
+        "email_address",
+        "phone_numbers",
+        "customer_identifier",
+        "gender",
+    ] {
         let target = match ud.get_mut(key) {
             Some(Json::Arr(values)) => values.first_mut(),
             other => other,
@@ -250,8 +260,15 @@ fn gross(items: &[Json]) -> Option<i64> {
 fn value_items_mismatch(e: &mut Event) {
     let decimals = e.decimals();
     let unit = 10_i64.pow(u32::from(decimals));
-    let items = e.fields.get("properties").and_then(Json::as_obj).and_then(|p| p.get("items"));
-    let gross = items.and_then(Json::as_arr).and_then(gross).filter(|&g| g > 0);
+    let items = e
+        .fields
+        .get("properties")
+        .and_then(Json::as_obj)
+        .and_then(|p| p.get("items"));
+    let gross = items
+        .and_then(Json::as_arr)
+        .and_then(gross)
+        .filter(|&g| g > 0);
     let value = match e.fields.get("value") {
         Some(&Json::Money(v, _)) => v,
         _ => 0,
@@ -265,7 +282,8 @@ fn value_items_mismatch(e: &mut Event) {
         item.push("name", Json::lit("Gift Card"));
         item.push("price", Json::Money(price, decimals));
         item.push("quantity", Json::Int(1));
-        e.properties_mut().set("items", Json::Arr(vec![Json::Obj(item)]));
+        e.properties_mut()
+            .set("items", Json::Arr(vec![Json::Obj(item)]));
         price * 2
     };
     e.fields.set("value", Json::Money(wrong, decimals));
@@ -295,7 +313,8 @@ pub fn conflict(e: &mut Event, rng: &mut Rng) {
         }
         (Some((v, d)), true, Some((s, sd))) => {
             let bump = 5 * unit;
-            e.properties_mut().set("shipping", Json::Money(s + bump, sd));
+            e.properties_mut()
+                .set("shipping", Json::Money(s + bump, sd));
             e.fields.set("value", Json::Money(v + bump, d));
         }
         _ => {
@@ -306,7 +325,13 @@ pub fn conflict(e: &mut Event, rng: &mut Rng) {
 }
 
 fn change_property(p: &mut Obj, site: &str, rng: &mut Rng) {
-    let keys = ["page_url", "transaction_id", "search_term", "character_level", "post_score"];
+    let keys = [
+        "page_url",
+        "transaction_id",
+        "search_term",
+        "character_level",
+        "post_score",
+    ];
     let present: Vec<&str> = keys.into_iter().filter(|k| p.contains(k)).collect();
     let Some(&key) = present.get(rng.usize(..present.len().max(1))) else {
         let url = format!("https://{site}/?utm_content=resend");

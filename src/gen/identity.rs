@@ -49,7 +49,11 @@ pub fn user_data(rng: &mut Rng, user: &User, event_type: &str, source: Source) -
         o.push("email_address", hashes(&user.emails));
         identified = true;
     }
-    let phone_p = if source == Source::PhoneCall { 0.95 } else { 0.35 };
+    let phone_p = if source == Source::PhoneCall {
+        0.95
+    } else {
+        0.35
+    };
     if let Some(phone) = user.phone.as_ref().filter(|_| chance(rng, phone_p)) {
         o.push("phone_numbers", Json::Arr(vec![Json::shared(phone)]));
         identified = true;
@@ -64,7 +68,10 @@ pub fn user_data(rng: &mut Rng, user: &User, event_type: &str, source: Source) -
     if let Some(g) = user.gpp.filter(|_| online && chance(rng, 0.8)) {
         let (consent, sections) = GPP[g];
         o.push("gpp_string", Json::lit(consent));
-        o.push("gpp_sid", Json::Arr(sections.iter().map(|&s| Json::Int(s)).collect()));
+        o.push(
+            "gpp_sid",
+            Json::Arr(sections.iter().map(|&s| Json::Int(s)).collect()),
+        );
     }
     if chance(rng, 0.03) {
         o.push("mmt_only", Json::Bool(chance(rng, 0.3)));
@@ -95,9 +102,16 @@ fn device(rng: &mut Rng, user: &User, event_type: &str, source: Source, o: &mut 
     let clicked = chance(rng, 0.15);
     if clicked {
         let prefix = pick::one(rng, &["Cj0KCQjw", "EAIaIQob", "IwAR"]);
-        o.push("click_id", Json::owned(format!("{prefix}{}", pick::token(rng, 40))));
+        o.push(
+            "click_id",
+            Json::owned(format!("{prefix}{}", pick::token(rng, 40))),
+        );
     }
-    let impression_p = if event_type == "ad_impression" { 0.9 } else { 0.04 };
+    let impression_p = if event_type == "ad_impression" {
+        0.9
+    } else {
+        0.04
+    };
     if chance(rng, impression_p) {
         o.push("impression_id", Json::owned(pick::hex(rng, 32)));
     }

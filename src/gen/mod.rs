@@ -16,6 +16,7 @@ mod pick;
 mod props;
 mod users;
 mod vertical;
+mod vocab;
 
 #[cfg(test)]
 mod tests;
@@ -215,8 +216,8 @@ impl Generator {
             return;
         }
         let mut event = self.factory.build(&mut self.rng);
-        let invalid = u >= self.opts.duplicate_rate
-            && u < self.opts.duplicate_rate + self.opts.invalid_rate;
+        let invalid =
+            u >= self.opts.duplicate_rate && u < self.opts.duplicate_rate + self.opts.invalid_rate;
         if invalid {
             let fault = Fault::ALL[self.rng.usize(..Fault::ALL.len())];
             self.inject(fault, &mut event);

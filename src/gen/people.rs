@@ -133,7 +133,7 @@ pub const APP_USER_AGENTS: [&str; 3] = [
     "TailspinQuest/2.3.7 CFNetwork/1494.0.7 Darwin/23.4.0",
 ];
 
-/// `uids` providers: canonical domain and AdCOM agent type (1 browser/device, 2 in-app device,
+/// `uids` providers: canonical domain and `AdCOM` agent type (1 browser/device, 2 in-app device,
 /// 3 person-based).
 pub const UID_SOURCES: [(&str, u8); 7] = [
     ("liveramp.com", 3),
@@ -163,7 +163,7 @@ pub const IPV4_FIRST_OCTETS: [u8; 32] = [
     90, 93, 98, 99, 104, 108, 109, 151, 154, 173, 174, 176, 178, 185, 187, 201,
 ];
 
-/// Leading hextets of real global unicast IPv6 allocations (2000::/3, outside 2001:db8::/32).
+/// Leading hextets of real global unicast IPv6 allocations (`2000::/3`, outside `2001:db8::/32`).
 #[rustfmt::skip]
 pub const IPV6_PREFIXES: [u16; 10] = [
     0x2a00, 0x2a01, 0x2a02, 0x2600, 0x2603, 0x2607, 0x2804, 0x2405, 0x2409, 0x2c0f,

@@ -67,9 +67,10 @@ pub fn hex(rng: &mut Rng, n: usize) -> String {
 
 /// `n` random characters of the URL-safe base64 alphabet, as click identifiers use.
 pub fn token(rng: &mut Rng, n: usize) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    (0..n).map(|_| char::from(ALPHABET[rng.usize(..64)])).collect()
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    (0..n)
+        .map(|_| char::from(ALPHABET[rng.usize(..64)]))
+        .collect()
 }
 
 /// True with probability `p`.

@@ -5,13 +5,14 @@
 
 use fastrand::Rng;
 
-use super::catalog::{
-    Currency, Source, ACHIEVEMENTS, AD_FORMATS, AD_PLATFORMS, AD_SOURCES, AD_UNITS, CHARACTERS,
+use super::catalog::{Currency, Source};
+use super::json::{Json, Obj};
+use super::pick::{self, chance};
+use super::vocab::{
+    ACHIEVEMENTS, AD_FORMATS, AD_PAGE_PATHS, AD_PLATFORMS, AD_SOURCES, AD_UNITS, CHARACTERS,
     CUSTOM_EVENTS, GROUPS, LEAD_REASONS, LEAD_SOURCES, LOCATION_TERMS, LOGIN_METHODS, PAGE_PATHS,
     PAYMENT_TYPES, PLANS, PROMOTIONS, REFERRERS, SEARCH_TERMS, VIRTUAL_CURRENCIES, VIRTUAL_ITEMS,
 };
-use super::json::{Json, Obj};
-use super::pick::{self, chance};
 use super::{commerce, vertical};
 
 /// What an event type contributes besides its envelope.
@@ -76,10 +77,18 @@ pub fn body(ctx: &mut Ctx) -> Body {
         "view_item_list" | "view_search_results" | "select_item" => commerce::list(ctx, &mut b),
         "viewed_item" => viewed_item(ctx, &mut b),
         "subscribe" | "start_trial" | "donate" => payment(ctx, &mut b),
-        "generate_lead" | "qualify_lead" | "close_convert_lead" | "disqualify_lead"
-        | "close_unconvert_lead" | "working_lead" => lead(ctx, &mut b),
-        "level_up" | "post_score" | "unlock_achievement" | "spend_virtual_currency"
-        | "earn_virtual_currency" | "join_group" => game(ctx, &mut b.properties),
+        "generate_lead"
+        | "qualify_lead"
+        | "close_convert_lead"
+        | "disqualify_lead"
+        | "close_unconvert_lead"
+        | "working_lead" => lead(ctx, &mut b),
+        "level_up"
+        | "post_score"
+        | "unlock_achievement"
+        | "spend_virtual_currency"
+        | "earn_virtual_currency"
+        | "join_group" => game(ctx, &mut b.properties),
         _ => web(ctx, &mut b),
     }
     b
@@ -129,7 +138,7 @@ fn web(ctx: &mut Ctx, b: &mut Body) {
             p.push("creative_slot", Json::lit(slot));
         }
         "ad_impression" => {
-            let path = pick::one(ctx.rng, &PAGE_PATHS);
+            let path = pick::one(ctx.rng, &AD_PAGE_PATHS);
             page(ctx, p, path);
             p.push("ad_source", ctx.lit(&AD_SOURCES));
             p.push("ad_platform", ctx.lit(&AD_PLATFORMS));
@@ -171,7 +180,10 @@ fn payment(ctx: &mut Ctx, b: &mut Body) {
         price
     };
     if ctx.event_type != "start_trial" {
-        p.push("transaction_id", Json::owned(commerce::transaction_id(ctx.rng)));
+        p.push(
+            "transaction_id",
+            Json::owned(commerce::transaction_id(ctx.rng)),
+        );
         p.push("payment_type", Json::Arr(vec![ctx.lit(&PAYMENT_TYPES)]));
     }
     page(ctx, p, "/checkout");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use fastrand::Rng;
 
-use super::json::{Json, Obj};
+use super::json::{Json, Obj, Text};
 use super::people::{
     Country, Postal, APP_USER_AGENTS, COUNTRIES, CUSTOMER_SEGMENTS, EMAIL_DOMAINS, FIRST_NAMES,
     GPP, IPV4_FIRST_OCTETS, IPV6_PREFIXES, LAST_NAMES, STREETS, UID_SOURCES, UK_OUTWARD,
@@ -92,33 +92,37 @@ fn make_user(rng: &mut Rng, country: usize) -> User {
     let raw_email = email_address(rng, first, last);
     let mut emails = Vec::new();
     if rng.f64() < 0.92 {
-        emails.push(shared(hash_field(HashField::Email, &raw_email)));
+        emails.push(shared(&hash_field(HashField::Email, &raw_email)));
         if rng.f64() < 0.1 {
             let second = email_address(rng, first, last);
-            emails.push(shared(hash_field(HashField::Email, &second)));
+            emails.push(shared(&hash_field(HashField::Email, &second)));
         }
     }
     let customer_id = (emails.is_empty() || rng.f64() < 0.55).then(|| {
         let raw = format!("CRM-{:08}", rng.u32(1..100_000_000));
-        shared(hash_field(HashField::CustomerIdentifier, &raw))
+        shared(&hash_field(HashField::CustomerIdentifier, &raw))
     });
     let app = rng.f64() < 0.3;
     User {
         country,
         raw_email: Arc::from(raw_email.as_str()),
         emails,
-        phone: (rng.f64() < 0.6).then(|| shared(hash_field(HashField::Phone, &phone(rng, c)))),
+        phone: (rng.f64() < 0.6).then(|| shared(&hash_field(HashField::Phone, &phone(rng, c)))),
         customer_id,
         gender: (rng.f64() < 0.5).then(|| {
             let g = if rng.bool() { "female" } else { "male" };
-            shared(hash_field(HashField::Gender, g))
+            shared(&hash_field(HashField::Gender, g))
         }),
         age_range: (rng.f64() < 0.4).then(|| rng.i64(1..=13)),
         segment: (rng.f64() < 0.3).then(|| pick::one(rng, &CUSTOMER_SEGMENTS)),
         uids: uids(rng, app),
         addresses: addresses(rng, c, first, last),
-        ifa: app.then(|| shared(uuid_v4(rng))),
-        ip: shared(if rng.f64() < 0.8 { ipv4(rng) } else { ipv6(rng) }),
+        ifa: app.then(|| shared(&uuid_v4(rng))),
+        ip: shared(&if rng.f64() < 0.8 {
+            ipv4(rng)
+        } else {
+            ipv6(rng)
+        }),
         web_ua: pick::one(rng, &WEB_USER_AGENTS),
         app_ua: pick::one(rng, &APP_USER_AGENTS),
         utcoffset: pick::one(rng, c.utc_offsets),
@@ -126,8 +130,13 @@ fn make_user(rng: &mut Rng, country: usize) -> User {
     }
 }
 
-fn shared(s: String) -> Arc<str> {
-    Arc::from(s.as_str())
+/// A hash as a shared JSON string, so copying it into events does not allocate.
+fn hashed(field: HashField, raw: &str) -> Json {
+    Json::Str(Text::Shared(shared(&hash_field(field, raw))))
+}
+
+fn shared(s: &str) -> Arc<str> {
+    Arc::from(s)
 }
 
 fn email_address(rng: &mut Rng, first: &str, last: &str) -> String {
@@ -163,7 +172,7 @@ fn uids(rng: &mut Rng, app: bool) -> Vec<Json> {
         let atype = if app && atype == 1 { 2 } else { atype };
         let token: String = (0..24).map(|_| rng.alphanumeric()).collect();
         let mut o = Obj::with_capacity(3);
-        o.push("id", Json::owned(hash_field(HashField::UidId, &token)));
+        o.push("id", hashed(HashField::UidId, &token));
         o.push("source", Json::lit(source));
         o.push("atype", Json::Int(i64::from(atype)));
         out.push(Json::Obj(o));
@@ -188,13 +197,16 @@ fn addresses(rng: &mut Rng, c: &Country, first: &str, last: &str) -> Vec<Json> {
                 _ => 2,
             };
             let mut o = Obj::with_capacity(8);
-            o.push("first_name", Json::owned(hash_field(HashField::FirstName, first)));
-            o.push("last_name", Json::owned(hash_field(HashField::LastName, last)));
-            o.push("street", Json::owned(hash_field(HashField::Street, &street)));
+            o.push("first_name", hashed(HashField::FirstName, first));
+            o.push("last_name", hashed(HashField::LastName, last));
+            o.push("street", hashed(HashField::Street, &street));
             o.push("city", Json::lit(city));
             o.push("state", Json::lit(state));
             o.push("country_code", Json::lit(c.code));
-            o.push("postal_code", Json::owned(hash_field(HashField::PostalCode, &postal(rng, c))));
+            o.push(
+                "postal_code",
+                hashed(HashField::PostalCode, &postal(rng, c)),
+            );
             let kind = if labels {
                 Json::lit(["billing", "shipping", "unknown"][(kind - 1) as usize])
             } else {
@@ -222,7 +234,12 @@ fn postal(rng: &mut Rng, c: &Country) -> String {
         }
         Postal::Uk => {
             let outward = pick::one(rng, &UK_OUTWARD);
-            format!("{outward} {}{}{}", rng.digit(10), rng.uppercase(), rng.uppercase())
+            format!(
+                "{outward} {}{}{}",
+                rng.digit(10),
+                rng.uppercase(),
+                rng.uppercase()
+            )
         }
     }
 }
@@ -253,5 +270,12 @@ pub fn uuid_v4(rng: &mut Rng) -> String {
     hex[12] = b'4';
     hex[16] = b"89ab"[rng.usize(..4)];
     let s = String::from_utf8_lossy(&hex).into_owned();
-    format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &s[..8],
+        &s[8..12],
+        &s[12..16],
+        &s[16..20],
+        &s[20..]
+    )
 }

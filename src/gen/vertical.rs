@@ -2,13 +2,13 @@
 
 use fastrand::Rng;
 
-use super::catalog::{
-    AIRPORTS, AVAILABILITIES, BODY_STYLES, CONDITIONS, DRIVETRAINS, EXTERIOR_COLORS, FUEL_TYPES,
-    HOTEL_NIGHT_US_CENTS, LISTING_TYPES, TRANSMISSIONS, VEHICLES,
-};
 use super::json::{Json, Obj};
 use super::pick::{self, chance};
 use super::props::{page, Body, Ctx};
+use super::vocab::{
+    AIRPORTS, AVAILABILITIES, BODY_STYLES, CONDITIONS, DRIVETRAINS, EXTERIOR_COLORS, FUEL_TYPES,
+    HOTEL_NIGHT_US_CENTS, LISTING_TYPES, TRANSMISSIONS, VEHICLES,
+};
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
@@ -22,9 +22,16 @@ pub fn travel(ctx: &mut Ctx, b: &mut Body) {
     let p = &mut b.properties;
     page(ctx, p, "/hotels/search");
     p.push("arrival_date", Json::owned(date(arrival, compact)));
-    p.push("departure_date", Json::owned(date(arrival + nights, compact)));
+    p.push(
+        "departure_date",
+        Json::owned(date(arrival + nights, compact)),
+    );
     p.push("destination_airport", Json::lit(airport));
-    let destination = format!("dest_{}_{}", airport.to_ascii_lowercase(), ctx.rng.u16(1000..10_000));
+    let destination = format!(
+        "dest_{}_{}",
+        airport.to_ascii_lowercase(),
+        ctx.rng.u16(1000..10_000)
+    );
     p.push("destination_ids", Json::owned(destination));
     if chance(ctx.rng, 0.6) {
         let us_cents = pick::one(ctx.rng, &HOTEL_NIGHT_US_CENTS);
@@ -44,13 +51,22 @@ pub fn vehicle(ctx: &mut Ctx, b: &mut Body) {
     p.push("make", Json::lit(v.make));
     p.push("model", Json::lit(v.model));
     p.push("vin", Json::owned(vin));
-    p.push("exterior_color", Json::lit(pick::one(ctx.rng, &EXTERIOR_COLORS)));
+    p.push(
+        "exterior_color",
+        Json::lit(pick::one(ctx.rng, &EXTERIOR_COLORS)),
+    );
     p.push("body_style", code(labels, &BODY_STYLES, v.body_style));
-    p.push("condition_of_vehicle", code(labels, &CONDITIONS, if used { 2 } else { 1 }));
+    p.push(
+        "condition_of_vehicle",
+        code(labels, &CONDITIONS, if used { 2 } else { 1 }),
+    );
     p.push("drivetrain", code(labels, &DRIVETRAINS, v.drivetrain));
     p.push("fuel_type", code(labels, &FUEL_TYPES, v.fuel_type));
     let manual = v.fuel_type != 2 && chance(ctx.rng, 0.15);
-    p.push("transmission", code(labels, &TRANSMISSIONS, if manual { 2 } else { 1 }));
+    p.push(
+        "transmission",
+        code(labels, &TRANSMISSIONS, if manual { 2 } else { 1 }),
+    );
     let listing = pick::one(ctx.rng, &[3, 3, 3, 4, 7]);
     p.push("listing_type", code(labels, &LISTING_TYPES, listing));
     let availability = pick::one(ctx.rng, &[3, 3, 3, 3, 1, 6]);
@@ -59,7 +75,11 @@ pub fn vehicle(ctx: &mut Ctx, b: &mut Body) {
         lease(ctx, p);
     }
     if chance(ctx.rng, 0.6) {
-        let list_price = if used { v.us_cents * 7 / 10 } else { v.us_cents };
+        let list_price = if used {
+            v.us_cents * 7 / 10
+        } else {
+            v.us_cents
+        };
         b.value = Some(ctx.price(list_price));
     }
 }
@@ -69,7 +89,10 @@ fn lease(ctx: &mut Ctx, p: &mut Obj) {
     let months = pick::one(ctx.rng, &[24, 36, 48]);
     let compact = chance(ctx.rng, 0.3);
     p.push("lease_start_date", Json::owned(date(start, compact)));
-    p.push("lease_end_date", Json::owned(date(start + months * 365 / 12, compact)));
+    p.push(
+        "lease_end_date",
+        Json::owned(date(start + months * 365 / 12, compact)),
+    );
 }
 
 /// An enumeration member as its 1-based code or its exact label.
@@ -120,7 +143,11 @@ pub fn vin(rng: &mut Rng, wmi: &str) -> String {
     for _ in 0..6 {
         v.push(b'0' + rng.u8(0..10));
     }
-    let sum: u32 = v.iter().zip(VIN_WEIGHTS).map(|(&c, w)| vin_value(c) * w).sum();
+    let sum: u32 = v
+        .iter()
+        .zip(VIN_WEIGHTS)
+        .map(|(&c, w)| vin_value(c) * w)
+        .sum();
     v[8] = match sum % 11 {
         10 => b'X',
         r => b'0' + r as u8,
@@ -160,7 +187,11 @@ mod tests {
     fn vin_has_valid_check_digit() {
         // The textbook example from the NHTSA check-digit description.
         let sample = b"1M8GDM9AXKP042788";
-        let sum: u32 = sample.iter().zip(VIN_WEIGHTS).map(|(&c, w)| vin_value(c) * w).sum();
+        let sum: u32 = sample
+            .iter()
+            .zip(VIN_WEIGHTS)
+            .map(|(&c, w)| vin_value(c) * w)
+            .sum();
         assert_eq!(sum % 11, 10);
         let mut rng = Rng::with_seed(3);
         for _ in 0..100 {

@@ -2,7 +2,7 @@
 //! the funnel, coverage, lag and the per-data_set_id scoreboard.
 
 use crate::ecapi::codes::RULES;
-use crate::engine::aggregate::{LAG_LABELS};
+use crate::engine::aggregate::LAG_LABELS;
 use crate::engine::facts::MatchKey;
 use crate::engine::stage::Stage;
 use crate::output::Summary;
@@ -30,7 +30,12 @@ pub fn document(s: &Summary) -> Value {
         .map(|r| (r.name.to_owned(), json!(a.by_code[r.code as usize])))
         .collect();
     let mut funnel = Map::new();
-    for (i, name) in Stage::ALL.iter().map(|s| s.name()).chain(["unknown"]).enumerate() {
+    for (i, name) in Stage::ALL
+        .iter()
+        .map(|s| s.name())
+        .chain(["unknown"])
+        .enumerate()
+    {
         let st = &a.by_stage[i];
         funnel.insert(
             name.to_owned(),

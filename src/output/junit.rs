@@ -28,11 +28,7 @@ impl Suite {
             Some(i) => format!("line {} event {i}", r.line),
             None => format!("line {}", r.line),
         };
-        let label = format!(
-            "{} {}",
-            r.event_type.unwrap_or("-"),
-            r.id.unwrap_or("-")
-        );
+        let label = format!("{} {}", r.event_type.unwrap_or("-"), r.id.unwrap_or("-"));
         let _ = write!(
             self.cases,
             "    <testcase classname=\"{}\" name=\"{}: {}\">",
@@ -48,7 +44,12 @@ impl Suite {
         if !failing.is_empty() {
             self.failures += 1;
             let codes: Vec<&str> = failing.iter().map(|f| f.code.name()).collect();
-            let _ = write!(self.cases, "\n      <failure message=\"{}\" type=\"{}\">", xml(&codes.join(", ")), r.status.name());
+            let _ = write!(
+                self.cases,
+                "\n      <failure message=\"{}\" type=\"{}\">",
+                xml(&codes.join(", ")),
+                r.status.name()
+            );
             for f in &failing {
                 let _ = writeln!(
                     self.cases,

@@ -17,7 +17,7 @@ pub fn write_event<W: Write>(
     write!(w, ",\"status\":\"{}\",\"event_type\":", r.status.name())?;
     opt_str(w, r.event_type)?;
     w.write_all(b",\"stage\":")?;
-    opt_str(w, r.stage.map(|s| s.name()))?;
+    opt_str(w, r.stage.map(crate::engine::stage::Stage::name))?;
     w.write_all(b",\"data_set_id\":")?;
     opt_str(w, r.data_set_id)?;
     w.write_all(b",\"id\":")?;
@@ -26,7 +26,12 @@ pub fn write_event<W: Write>(
     match r.duplicate {
         None => w.write_all(b"null")?,
         Some(d) => {
-            write!(w, "{{\"kind\":\"{}\",\"first_line\":{},\"first_index\":", d.kind.name(), d.first_line)?;
+            write!(
+                w,
+                "{{\"kind\":\"{}\",\"first_line\":{},\"first_index\":",
+                d.kind.name(),
+                d.first_line
+            )?;
             opt_num(w, d.first_index)?;
             if d.paths_known && !d.paths.is_empty() {
                 w.write_all(b",\"paths\":")?;

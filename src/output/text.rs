@@ -62,7 +62,15 @@ pub fn render(s: &Summary) -> String {
         .filter(|(i, _)| a.lag[*i] > 0)
         .map(|(i, l)| format!("{l} {}", thousands(a.lag[i])))
         .collect();
-    let _ = writeln!(o, "lag         {}", if lag.is_empty() { "-".into() } else { lag.join("  ") });
+    let _ = writeln!(
+        o,
+        "lag         {}",
+        if lag.is_empty() {
+            "-".into()
+        } else {
+            lag.join("  ")
+        }
+    );
     problems(&mut o, s);
     data_sets(&mut o, s);
     o
@@ -74,7 +82,9 @@ fn funnel(o: &mut String, s: &Summary) {
     let mut prev: Option<u64> = None;
     for stage in [Stage::Upper, Stage::Mid, Stage::Lower] {
         let n = a.stage_count(stage);
-        let ratio = prev.map(|p| format!(" ({:.1}% of previous)", pct(n, p))).unwrap_or_default();
+        let ratio = prev
+            .map(|p| format!(" ({:.1}% of previous)", pct(n, p)))
+            .unwrap_or_default();
         parts.push(format!("{} {}{ratio}", stage.name(), thousands(n)));
         prev = Some(n);
     }
@@ -119,7 +129,11 @@ fn problems(o: &mut String, s: &Summary) {
         return;
     }
     let _ = writeln!(o, "\ntop problems ({} groups)", groups.len());
-    let _ = writeln!(o, "  {:>9}  {:<8} {:<24} {:<36} example", "count", "severity", "code", "path");
+    let _ = writeln!(
+        o,
+        "  {:>9}  {:<8} {:<24} {:<36} example",
+        "count", "severity", "code", "path"
+    );
     for g in groups.iter().take(TOP) {
         let _ = writeln!(
             o,
@@ -133,7 +147,11 @@ fn problems(o: &mut String, s: &Summary) {
         );
     }
     if groups.len() > TOP {
-        let _ = writeln!(o, "  … {} more (use --format json for all)", groups.len() - TOP);
+        let _ = writeln!(
+            o,
+            "  … {} more (use --format json for all)",
+            groups.len() - TOP
+        );
     }
 }
 
@@ -144,7 +162,11 @@ fn data_sets(o: &mut String, s: &Summary) {
     }
     ds.sort_by(|x, y| y.1.events.cmp(&x.1.events).then(x.0.cmp(y.0)));
     let _ = writeln!(o, "\ndata sets ({})", ds.len());
-    let _ = writeln!(o, "  {:<28} {:>10} {:>8} {:>8} {:>7}", "data_set_id", "events", "error%", "warn%", "dup%");
+    let _ = writeln!(
+        o,
+        "  {:<28} {:>10} {:>8} {:>8} {:>7}",
+        "data_set_id", "events", "error%", "warn%", "dup%"
+    );
     for (name, d) in ds.iter().take(TOP) {
         let _ = writeln!(
             o,

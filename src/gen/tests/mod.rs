@@ -1,6 +1,7 @@
 //! Properties of the generated stream: determinism, coverage, cleanliness, counts and rates.
 
 mod rules;
+mod user_rules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
@@ -12,7 +13,12 @@ use super::{event_types, generate, Fault, GenOptions, GenStats, Generator};
 const NOW: i64 = 1_746_558_464;
 
 fn opts(seed: u64, count: u64) -> GenOptions {
-    GenOptions { seed, count, now: NOW, ..GenOptions::default() }
+    GenOptions {
+        seed,
+        count,
+        now: NOW,
+        ..GenOptions::default()
+    }
 }
 
 fn run(opts: GenOptions) -> (Vec<u8>, GenStats) {
@@ -87,7 +93,10 @@ fn every_event_type_appears_within_5000_events() {
 #[test]
 fn clean_events_pass_every_rule() {
     let types = types();
-    let (out, stats) = run(GenOptions { batch_size: 4, ..opts(11, 20_000) });
+    let (out, stats) = run(GenOptions {
+        batch_size: 4,
+        ..opts(11, 20_000)
+    });
     let events = all_events(&out);
     assert_eq!(events.len() as u64, stats.events);
     let mut bad = Vec::new();
@@ -128,13 +137,19 @@ fn stats_match_what_was_written() {
     });
     let lines = lines(&out);
     assert_eq!(lines.len() as u64, stats.lines);
-    let parsed: Vec<Value> = lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let parsed: Vec<Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     assert_eq!((lines.len() - parsed.len()) as u64, stats.malformed);
     let events: Vec<Value> = parsed.into_iter().flat_map(events_of).collect();
     assert_eq!(events.len() as u64, stats.events);
     assert_eq!(stats.events, 6_000);
 
-    let invalid = events.iter().filter(|e| !rules::problems(e, NOW, &types).is_empty()).count();
+    let invalid = events
+        .iter()
+        .filter(|e| !rules::problems(e, NOW, &types).is_empty())
+        .count();
     assert_eq!(invalid as u64, stats.invalid);
     assert_eq!(stats.by_fault.values().sum::<u64>(), stats.invalid);
 
@@ -159,7 +174,10 @@ fn stats_match_what_was_written() {
 
 #[test]
 fn exact_duplicates_reorder_top_level_keys() {
-    let (out, stats) = run(GenOptions { duplicate_rate: 0.3, ..opts(3, 2_000) });
+    let (out, stats) = run(GenOptions {
+        duplicate_rate: 0.3,
+        ..opts(3, 2_000)
+    });
     assert!(stats.exact_duplicates > 400);
     let mut first: HashMap<String, (&str, Value)> = HashMap::new();
     let mut compared = 0;
@@ -179,7 +197,10 @@ fn exact_duplicates_reorder_top_level_keys() {
 
 #[test]
 fn batches_have_the_requested_size_and_alternate() {
-    let (out, stats) = run(GenOptions { batch_size: 7, ..opts(4, 100) });
+    let (out, stats) = run(GenOptions {
+        batch_size: 7,
+        ..opts(4, 100)
+    });
     let lines = lines(&out);
     assert_eq!(lines.len(), 15);
     assert_eq!(stats.lines, 15);
@@ -188,7 +209,11 @@ fn batches_have_the_requested_size_and_alternate() {
         assert_eq!(v.is_array(), i % 2 == 0, "line {i}");
         assert_eq!(events_of(v).len(), if i == 14 { 2 } else { 7 });
     }
-    let (out, _) = run(GenOptions { batch_size: 2, batch_key: "data".into(), ..opts(4, 4) });
+    let (out, _) = run(GenOptions {
+        batch_size: 2,
+        batch_key: "data".into(),
+        ..opts(4, 4)
+    });
     assert!(self::lines(&out)[1].starts_with("{\"data\":["));
 }
 
@@ -205,7 +230,10 @@ fn rates_are_roughly_as_asked() {
     let dups = s.exact_duplicates + s.conflicting_duplicates;
     assert!((0.08..0.12).contains(&share(s.invalid, s.events)), "{s:?}");
     assert!((0.17..0.23).contains(&share(dups, s.events)), "{s:?}");
-    assert!((0.2..0.3).contains(&share(s.conflicting_duplicates, dups)), "{s:?}");
+    assert!(
+        (0.2..0.3).contains(&share(s.conflicting_duplicates, dups)),
+        "{s:?}"
+    );
     assert!((0.04..0.06).contains(&share(s.malformed, s.lines)), "{s:?}");
     let names: BTreeSet<_> = s.by_fault.keys().copied().collect();
     let all: BTreeSet<_> = Fault::ALL.iter().map(|f| f.name()).collect();
@@ -228,7 +256,10 @@ fn every_fault_breaks_a_rule() {
             }
         }
     }
-    assert!(misses.is_empty(), "faults that left a clean event: {misses:?}");
+    assert!(
+        misses.is_empty(),
+        "faults that left a clean event: {misses:?}"
+    );
     assert_eq!(g.stats().events, 0);
 }
 
@@ -248,12 +279,21 @@ fn write_event_honours_the_type() {
 
 #[test]
 fn malformed_lines_never_parse_and_do_not_count_as_events() {
-    let (out, s) = run(GenOptions { malformed_rate: 0.4, ..opts(6, 500) });
-    let bad = lines(&out).iter().filter(|l| serde_json::from_str::<Value>(l).is_err()).count();
+    let (out, s) = run(GenOptions {
+        malformed_rate: 0.4,
+        ..opts(6, 500)
+    });
+    let bad = lines(&out)
+        .iter()
+        .filter(|l| serde_json::from_str::<Value>(l).is_err())
+        .count();
     assert_eq!(bad as u64, s.malformed);
     assert_eq!(s.lines, s.events + s.malformed);
     assert!(s.malformed > 200);
-    let (_, s) = run(GenOptions { malformed_rate: 1.0, ..opts(6, 50) });
+    let (_, s) = run(GenOptions {
+        malformed_rate: 1.0,
+        ..opts(6, 50)
+    });
     assert_eq!(s.events, 50);
 }
 
@@ -269,7 +309,15 @@ fn zero_events_write_nothing() {
 #[ignore = "timing, run in release mode"]
 fn throughput() {
     let start = Instant::now();
-    let (out, s) = run(GenOptions { invalid_rate: 0.05, duplicate_rate: 0.05, ..opts(1, 1_000_000) });
+    let (out, s) = run(GenOptions {
+        invalid_rate: 0.05,
+        duplicate_rate: 0.05,
+        ..opts(1, 1_000_000)
+    });
     let secs = start.elapsed().as_secs_f64();
-    eprintln!("{} events, {} MB in {secs:.2} s", s.events, out.len() / 1_000_000);
+    eprintln!(
+        "{} events, {} MB in {secs:.2} s",
+        s.events,
+        out.len() / 1_000_000
+    );
 }
