@@ -91,22 +91,35 @@ pub struct FaultCtx<'a> {
 
 /// Injects `fault` into a clean event.
 pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
-    let f = &mut e.fields;
+    match fault {
+        Fault::UnknownField => misspell(e, cx.rng),
+        Fault::ValueItemsMismatch => value_items_mismatch(e),
+        Fault::DateInvalid => e
+            .properties_mut()
+            .set("arrival_date", Json::lit("2024-02-30")),
+        Fault::UnhashedPii
+        | Fault::HashUppercase
+        | Fault::HashOfPlaceholder
+        | Fault::IpInvalid
+        | Fault::GppSidWithoutString => identity_fault(fault, e.user_data_mut(), cx),
+        _ => envelope_fault(fault, &mut e.fields, cx.now),
+    }
+}
+
+/// Faults in the top-level members.
+fn envelope_fault(fault: Fault, f: &mut Obj, now: i64) {
     match fault {
         Fault::TimestampMilliseconds => {
             let ts = match f.get("timestamp") {
                 Some(Json::Int(ts)) => *ts,
-                _ => cx.now,
+                _ => now,
             };
             f.set("timestamp", Json::Int(ts * 1000));
         }
-        Fault::TimestampFuture => f.set("timestamp", Json::Int(cx.now + 2 * 3_600)),
-        Fault::UnhashedPii => {
-            let raw = Json::shared(&cx.user.raw_email);
-            e.user_data_mut().set("email_address", Json::Arr(vec![raw]));
-        }
+        Fault::TimestampFuture => f.set("timestamp", Json::Int(now + 2 * 3_600)),
         Fault::CurrencyMissing => {
-            if f.remove("currency_code").is_none() {
+            let had_currency = f.remove("currency_code").is_some();
+            if !had_currency {
                 f.set("value", Json::Money(1_999, 2));
             }
         }
@@ -118,41 +131,10 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
             f.set("event_type", Json::lit(foreign_event_name(current)));
             f.remove("custom_event");
         }
-        Fault::UnknownField => misspell(e, cx.rng),
         Fault::ForeignField => {
             f.rename("event_type", "event_name");
             f.rename("timestamp", "event_time");
         }
-        Fault::HashUppercase => {
-            let ud = e.user_data_mut();
-            if !uppercase_a_hash(ud) {
-                let upper = cx.user.any_hash().to_ascii_uppercase();
-                ud.set("email_address", Json::Arr(vec![Json::owned(upper)]));
-            }
-        }
-        Fault::HashOfPlaceholder => {
-            let ud = e.user_data_mut();
-            let placeholder = Json::shared(cx.empty_hash);
-            match ud.get_mut("email_address") {
-                Some(Json::Arr(hashes)) => hashes.push(placeholder),
-                _ => ud.set("email_address", Json::Arr(vec![placeholder])),
-            }
-        }
-        Fault::IpInvalid => {
-            let bad = pick::one(cx.rng, &["999.12.3.4", "not-an-ip"]);
-            e.user_data_mut().set("event_ip_address", Json::lit(bad));
-        }
-        Fault::DateInvalid => e
-            .properties_mut()
-            .set("arrival_date", Json::lit("2024-02-30")),
-        Fault::GppSidWithoutString => {
-            let ud = e.user_data_mut();
-            ud.remove("gpp_string");
-            if !ud.contains("gpp_sid") {
-                ud.push("gpp_sid", Json::Arr(vec![Json::Int(7)]));
-            }
-        }
-        Fault::ValueItemsMismatch => value_items_mismatch(e),
         Fault::DataSetIdMissing => {
             f.remove("data_set_id");
         }
@@ -162,7 +144,7 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
         }
         Fault::WrongType => {
             let text = match f.get("value") {
-                Some(&Json::Money(minor, decimals)) => format_money(minor, decimals.max(2)),
+                Some(&Json::Money(minor, decimals)) => format_money(minor, decimals),
                 _ => "12.50".to_owned(),
             };
             f.set("value", Json::owned(text));
@@ -170,6 +152,42 @@ pub fn apply(fault: Fault, e: &mut Event, cx: &mut FaultCtx) {
                 f.set("currency_code", Json::lit("USD"));
             }
         }
+        _ => {}
+    }
+}
+
+/// Faults in `user_data`.
+fn identity_fault(fault: Fault, ud: &mut Obj, cx: &mut FaultCtx) {
+    match fault {
+        Fault::UnhashedPii => {
+            let raw = Json::shared(&cx.user.raw_email);
+            ud.set("email_address", Json::Arr(vec![raw]));
+        }
+        Fault::HashUppercase => {
+            let done = uppercase_a_hash(ud);
+            if !done {
+                let upper = cx.user.any_hash().to_ascii_uppercase();
+                ud.set("email_address", Json::Arr(vec![Json::owned(upper)]));
+            }
+        }
+        Fault::HashOfPlaceholder => {
+            let placeholder = Json::shared(cx.empty_hash);
+            match ud.get_mut("email_address") {
+                Some(Json::Arr(hashes)) => hashes.push(placeholder),
+                _ => ud.set("email_address", Json::Arr(vec![placeholder])),
+            }
+        }
+        Fault::IpInvalid => {
+            let bad = pick::one(cx.rng, &["999.12.3.4", "not-an-ip"]);
+            ud.set("event_ip_address", Json::lit(bad));
+        }
+        Fault::GppSidWithoutString => {
+            ud.remove("gpp_string");
+            if !ud.contains("gpp_sid") {
+                ud.push("gpp_sid", Json::Arr(vec![Json::Int(7)]));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -203,16 +221,21 @@ enum Scope {
 
 /// Misspellings whose only consequence is the unknown member itself (so not `user_data`, whose
 /// loss would also drop every identifier, nor `currency_code`, which would strand `value`).
-const MISSPELLINGS: [(Scope, &str, &str); 8] = [
-    (Scope::Top, "source", "sorce"),
+const MISSPELLINGS: [(Scope, &str, &str); 9] = [
     (Scope::Top, "properties", "propeties"),
     (Scope::UserData, "event_user_agent", "event_useragent"),
     (Scope::UserData, "utcoffset", "utc_offset"),
     (Scope::UserData, "impression_id", "impresion_id"),
+    (Scope::UserData, "age_range", "agerange"),
+    (Scope::UserData, "gender", "gendre"),
     (Scope::Properties, "page_url", "page_ulr"),
     (Scope::Properties, "search_term", "serach_term"),
     (Scope::Properties, "transaction_id", "transaction_idd"),
 ];
+
+/// For the rare event that has none of the members above: `source` is always present, at the
+/// price of an informational "source missing" next to the unknown member.
+const LAST_RESORT: (Scope, &str, &str) = (Scope::Top, "source", "sorce");
 
 fn scope_mut(e: &mut Event, scope: Scope) -> Option<&mut Obj> {
     match scope {
@@ -230,7 +253,7 @@ fn misspell(e: &mut Event, rng: &mut Rng) {
         })
         .collect();
     let (scope, from, to) = match present.as_slice() {
-        [] => MISSPELLINGS[0],
+        [] => LAST_RESORT,
         some => MISSPELLINGS[pick::one(rng, some)],
     };
     match scope_mut(e, scope) {

@@ -49,6 +49,9 @@ const ENUMS: &[(&str, &[&str])] = &[
 ];
 const DAY: i64 = 86_400;
 
+/// A member name and the test its value must pass.
+pub type Check<'a> = (&'a str, &'a dyn Fn(&Value) -> bool);
+
 /// Everything wrong with `event` as a clean event at `now`; empty when it is clean.
 pub fn problems(event: &Value, now: i64, event_types: &[&str]) -> Vec<String> {
     let mut p = Vec::new();
@@ -62,7 +65,7 @@ pub fn problems(event: &Value, now: i64, event_types: &[&str]) -> Vec<String> {
     if !text("data_set_id").is_some_and(clean_id) {
         p.push("data_set_id".into());
     }
-    if !text("id").is_some_and(|s| !s.is_empty()) {
+    if text("id").is_none_or(str::is_empty) {
         p.push("id".into());
     }
     let ts = e.get("timestamp").and_then(Value::as_i64);
@@ -120,18 +123,20 @@ fn amount_ok(v: &Value, decimals: i32) -> bool {
     })
 }
 
-fn money(e: &Map<String, Value>, t: &str, p: &mut Vec<String>) {
+fn money(e: &Map<String, Value>, event_type: &str, p: &mut Vec<String>) {
     let currency = e.get("currency_code").and_then(Value::as_str);
     let decimals = if currency == Some("JPY") { 0 } else { 2 };
     match (e.get("value"), currency) {
-        (None, None) if MONETARY.contains(&t) => p.push("monetary type without value".into()),
+        (None, None) if MONETARY.contains(&event_type) => {
+            p.push("monetary type without value".into());
+        }
         (None, None) => {}
-        (Some(v), Some(c)) => {
-            if !amount_ok(v, decimals) {
-                p.push(format!("value {v}"));
+        (Some(value), Some(code)) => {
+            if !amount_ok(value, decimals) {
+                p.push(format!("value {value}"));
             }
-            if !CURRENCIES.contains(&c) {
-                p.push(format!("currency {c}"));
+            if !CURRENCIES.contains(&code) {
+                p.push(format!("currency {code}"));
             }
         }
         _ => p.push("value and currency_code not together".into()),
@@ -226,7 +231,7 @@ fn vin(s: &str) -> bool {
 fn properties(props: &Map<String, Value>, p: &mut Vec<String>) {
     keys(props, PROPERTIES, "properties", p);
     let string_list = |v: &Value| v.as_array().is_some_and(|a| a.iter().all(Value::is_string));
-    let checks: [(&str, &dyn Fn(&Value) -> bool); 8] = [
+    let checks: [Check; 8] = [
         ("page_url", &|v| {
             str_is(v, |s| s.starts_with("https://") && s.len() > 12)
         }),

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::rules::keys;
+use super::rules::{keys, Check};
 use crate::ecapi::normalize::sha256_hex;
 
 #[rustfmt::skip]
@@ -117,7 +117,7 @@ pub fn user_data(u: &Map<String, Value>, p: &mut Vec<String>) {
     if !IDENTIFIERS.iter().any(|k| u.contains_key(*k)) {
         p.push("no identifier".into());
     }
-    let checks: [(&str, &dyn Fn(&Value) -> bool); 16] = [
+    let checks: [Check; 16] = [
         ("email_address", &hash_array),
         ("phone_numbers", &hash_array),
         ("customer_identifier", &is_hash),
