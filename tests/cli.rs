@@ -1,6 +1,8 @@
 //! The real binary: exit codes, output formats, inputs (files, gzip, stdin), `hash` against the
 //! spec's vectors, and no false positives on clean generated traffic.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::io::Write;
