@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmark: `check` throughput and peak memory on 1,000,000 generated events (1,000,000
+# distinct dedup keys), next to a parse-only baseline (serde_json::Value per line, same line
+# splitting) measured in the same run on the same file. Each command runs 3 times; the best
+# time is reported. Usage: benches/check.sh [EVENTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events=${1:-1000000}
+out=${BENCH_DIR:-$(mktemp -d)}
+cargo build --release --quiet --bin ecapi-scope --example parse_baseline
+bin=target/release/ecapi-scope
+base=target/release/examples/parse_baseline
+file="$out/bench.ndjson"
+"$bin" gen -n "$events" --seed 1 --now 1795784000 -o "$file"
+bytes=$(stat -c %s "$file")
+
+measure() { # label, command...: best wall time and peak RSS of 3 runs
+  local label=$1; shift
+  local best="" rss=0
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$out/time" "$@" > /dev/null
+    read -r secs kb < "$out/time"
+    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+    if [ "$kb" -gt "$rss" ]; then rss=$kb; fi
+  done
+  awk -v l="$label" -v s="$best" -v n="$events" -v b="$bytes" -v k="$rss" 'BEGIN{
+    printf "%-34s %7.2f s %12.0f events/s %8.1f MB/s %8.1f MB peak RSS\n", l, s, n/s, b/s/1e6, k/1024 }'
+  echo "$best" > "$out/$label.secs"
+}
+
+echo "file: $events events, $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1e6}')"
+measure baseline-parse-only "$base" "$file"
+measure check-text "$bin" check --no-progress --now 1795784000 "$file"
+measure check-ndjson "$bin" check --no-progress --now 1795784000 --format ndjson "$file"
+awk -v b="$(cat "$out/baseline-parse-only.secs")" -v c="$(cat "$out/check-text.secs")" -v n="$(cat "$out/check-ndjson.secs")" 'BEGIN{
+  printf "check (text) runs at %.0f%% of the baseline'"'"'s events/s; check (ndjson output) at %.0f%%\n", 100*b/c, 100*b/n }'
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$out"
