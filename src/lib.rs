@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod ecapi;
 pub mod engine;
+pub mod fasthash;
 pub mod gen;
 pub mod output;

@@ -14,8 +14,16 @@ pub trait Report {
 
 /// Reports control characters (C0, DEL, C1), which no ECAPI field should carry and which
 /// would drive a terminal if printed raw.
-pub fn control_characters(s: &str, out: &mut impl Report) {
+///
+/// JSON forbids raw C0 characters in strings, so they can only come from escapes: a string
+/// the parser borrowed unescaped (`escaped == false`) needs only the DEL/C1 scan.
+pub fn control_characters(s: &str, escaped: bool, out: &mut impl Report) {
     let bytes = s.as_bytes();
+    if memchr::memchr2(0x7f, 0xc2, bytes).is_none()
+        && (!escaped || !bytes.iter().any(|&b| b < 0x20))
+    {
+        return;
+    }
     let found = bytes.iter().enumerate().any(|(i, &b)| {
         b < 0x20
             || b == 0x7f
@@ -30,9 +38,18 @@ pub fn control_characters(s: &str, out: &mut impl Report) {
     }
 }
 
-fn is_lower_hex(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// Hex classes of a string in one pass: (all hex, any upper-case hex letter).
+fn hex_class(s: &str) -> (bool, bool) {
+    let mut other = false;
+    let mut upper = false;
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' | b'a'..=b'f' => {}
+            b'A'..=b'F' => upper = true,
+            _ => other = true,
+        }
+    }
+    (!other, upper)
 }
 
 fn is_hex(s: &str) -> bool {
@@ -69,22 +86,38 @@ const PLACEHOLDERS: &[&str] = &[
     "no@email.com",
 ];
 
-fn placeholder_digests() -> &'static [(String, &'static str)] {
-    static DIGESTS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+/// Placeholder digests, sorted, with their first 8 hex characters as a number for a quick
+/// rejection without string comparisons.
+fn placeholder_digests() -> &'static [(u64, String, &'static str)] {
+    static DIGESTS: OnceLock<Vec<(u64, String, &'static str)>> = OnceLock::new();
     DIGESTS.get_or_init(|| {
-        let mut v: Vec<_> = PLACEHOLDERS.iter().map(|p| (sha256_hex(p), *p)).collect();
+        let mut v: Vec<_> = PLACEHOLDERS
+            .iter()
+            .map(|p| {
+                let d = sha256_hex(p);
+                (head_of(&d).unwrap_or(0), d, *p)
+            })
+            .collect();
         v.sort();
         v
     })
 }
 
+fn head_of(digest: &str) -> Option<u64> {
+    let bytes: [u8; 8] = digest.as_bytes().get(..8)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
 /// The placeholder text whose SHA-256 is `digest` (lower-case hex), if any.
 pub fn placeholder_for(digest: &str) -> Option<&'static str> {
+    let head = head_of(digest)?;
     let table = placeholder_digests();
-    table
-        .binary_search_by(|(d, _)| d.as_str().cmp(digest))
-        .ok()
-        .map(|i| table[i].1)
+    let first = table.partition_point(|(h, _, _)| *h < head);
+    table[first..]
+        .iter()
+        .take_while(|(h, _, _)| *h == head)
+        .find(|(_, d, _)| d == digest)
+        .map(|(_, _, text)| *text)
 }
 
 pub fn looks_like_email(s: &str) -> bool {
@@ -112,15 +145,22 @@ pub fn looks_like_phone(s: &str) -> bool {
 
 /// A SHA-256 field: lower-case 64-hex, not of a placeholder, never raw PII.
 pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
-    if s.len() == 64 && is_hex(s) {
-        if !is_lower_hex(s) {
+    let (all_hex, upper) = if s.len() == 64 {
+        hex_class(s)
+    } else {
+        (false, false)
+    };
+    if all_hex {
+        let lower = if upper {
             out.report(
                 Code::HashUppercase,
                 "the SHA-256 digest is written in upper-case hex".into(),
                 Some(format!("send {}", s.to_ascii_lowercase())),
             );
-        }
-        let lower = s.to_ascii_lowercase();
+            std::borrow::Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        };
         if let Some(text) = placeholder_for(&lower) {
             out.report(
                 Code::HashOfPlaceholder,
@@ -586,13 +626,13 @@ mod tests {
         assert_eq!(run(|c| untrimmed("abc", c)), vec![]);
         assert_eq!(run(|c| untrimmed(" abc", c)), vec![Code::Untrimmed]);
         assert_eq!(
-            run(|c| control_characters("a\u{1b}[31m", c)),
+            run(|c| control_characters("a\u{1b}[31m", true, c)),
             vec![Code::ControlCharacters]
         );
         assert_eq!(
-            run(|c| control_characters("a\u{85}", c)),
+            run(|c| control_characters("a\u{85}", false, c)),
             vec![Code::ControlCharacters]
         );
-        assert_eq!(run(|c| control_characters("café", c)), vec![]);
+        assert_eq!(run(|c| control_characters("café", true, c)), vec![]);
     }
 }

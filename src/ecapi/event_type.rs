@@ -1,6 +1,9 @@
 //! The `event_type` enumeration: the spec's standard and additional events, and the names other
 //! platforms use for them (so an unknown type can be answered with the ECAPI one to send).
 
+use crate::fasthash::FastMap;
+use std::sync::OnceLock;
+
 /// Whether the spec lists a type among its standard or its additional events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventTier {
@@ -67,10 +70,15 @@ pub struct EventType(u8);
 impl EventType {
     /// Looks an exact (case-sensitive) name up.
     pub fn parse(name: &str) -> Option<EventType> {
-        EVENT_TYPES
-            .iter()
-            .position(|(n, _)| *n == name)
-            .map(|i| EventType(i as u8))
+        static INDEX: OnceLock<FastMap<&'static str, u8>> = OnceLock::new();
+        let index = INDEX.get_or_init(|| {
+            EVENT_TYPES
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (*n, i as u8))
+                .collect()
+        });
+        index.get(name).map(|i| EventType(*i))
     }
 
     pub fn name(self) -> &'static str {

@@ -25,6 +25,8 @@ pub struct ObjDef {
 pub struct Field {
     pub name: &'static str,
     pub kind: Kind,
+    /// The name's canonical hash (`engine::canon::key`), computed at compile time.
+    pub key_hash: u64,
 }
 
 /// What a member holds. `*Array` kinds are the spec's "X, array" types.
@@ -185,8 +187,15 @@ pub const LISTING_TYPES: &[&str] = &[
 ];
 pub const TRANSMISSIONS: &[&str] = &["automatic", "manual", "other", "none"];
 
+/// Seed of member-name hashes; `engine::canon::key` uses the same.
+pub const KEY_SEED: u64 = 0x4b45_5953;
+
 const fn f(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind }
+    Field {
+        name,
+        kind,
+        key_hash: xxhash_rust::const_xxh3::xxh3_64_with_seed(name.as_bytes(), KEY_SEED),
+    }
 }
 
 use FloatRule as F;
@@ -353,9 +362,14 @@ impl ObjDef {
     #[inline]
     pub fn lookup(&self, name: &str) -> Option<usize> {
         let bytes = name.as_bytes();
-        self.fields
-            .iter()
-            .position(|fd| fd.name.as_bytes() == bytes)
+        let first = *bytes.first()?;
+        self.fields.iter().position(|fd| {
+            let candidate = fd.name.as_bytes();
+            candidate.len() == bytes.len()
+                && candidate[0] == first
+                && candidate[candidate.len() - 1] == bytes[bytes.len() - 1]
+                && candidate == bytes
+        })
     }
 }
 
@@ -373,6 +387,20 @@ mod tests {
                 "{}",
                 def.name
             );
+        }
+    }
+
+    #[test]
+    fn compile_time_key_hashes_match_the_runtime_ones() {
+        for def in ALL_OBJECTS {
+            for fd in def.fields {
+                assert_eq!(
+                    fd.key_hash,
+                    crate::engine::canon::key(fd.name),
+                    "{}",
+                    fd.name
+                );
+            }
         }
     }
 

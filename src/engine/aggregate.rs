@@ -8,7 +8,7 @@ use crate::ecapi::event_type::COUNT as TYPE_COUNT;
 use crate::engine::facts::MatchKey;
 use crate::engine::report::{DuplicateKind, EventReport, Status};
 use crate::engine::stage::Stage;
-use std::collections::HashMap;
+use crate::fasthash::FastMap;
 
 /// Caps on distinct keys kept.
 pub const MAX_GROUPS: usize = 5_000;
@@ -28,7 +28,7 @@ pub struct StageStats {
     pub errors: u64,
     pub warnings: u64,
     pub duplicates: u64,
-    pub value: HashMap<String, f64>,
+    pub value: FastMap<String, f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -74,13 +74,13 @@ pub struct Aggregates {
     pub by_type: [u64; TYPE_COUNT],
     pub by_code: Vec<u64>,
     pub groups: Vec<FindingGroup>,
-    group_index: HashMap<(Code, String), usize>,
+    group_index: FastMap<(Code, String), usize>,
     pub groups_overflow: u64,
-    pub value_by_currency: HashMap<String, (f64, u64)>,
+    pub value_by_currency: FastMap<String, (f64, u64)>,
     pub duplicates: DuplicateStats,
     pub coverage: [u64; 9],
     pub lag: [u64; 10],
-    pub data_sets: HashMap<String, DataSetStats>,
+    pub data_sets: FastMap<String, DataSetStats>,
     pub data_sets_overflow: u64,
     pub first_ms: Option<i64>,
     pub last_ms: i64,
@@ -96,13 +96,13 @@ impl Default for Aggregates {
             by_type: [0; TYPE_COUNT],
             by_code: vec![0; RULES.len()],
             groups: Vec::new(),
-            group_index: HashMap::new(),
+            group_index: FastMap::default(),
             groups_overflow: 0,
-            value_by_currency: HashMap::new(),
+            value_by_currency: FastMap::default(),
             duplicates: DuplicateStats::default(),
             coverage: [0; 9],
             lag: [0; 10],
-            data_sets: HashMap::new(),
+            data_sets: FastMap::default(),
             data_sets_overflow: 0,
             first_ms: None,
             last_ms: 0,
@@ -153,10 +153,7 @@ impl Aggregates {
         if dup.is_some() {
             st.duplicates += 1;
         }
-        if let Some(t) = r
-            .event_type
-            .and_then(crate::ecapi::event_type::EventType::parse)
-        {
+        if let Some(t) = r.kind {
             self.by_type[t.index()] += 1;
         }
         if let (Some(v), Some(cur)) = (r.value, r.currency) {

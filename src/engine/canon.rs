@@ -5,7 +5,7 @@
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 const SEED_STR: u64 = 0x5354_5249_4e47;
-const SEED_KEY: u64 = 0x4b45_5953;
+const SEED_KEY: u64 = crate::ecapi::schema::KEY_SEED;
 const TAG_NULL: u64 = 0x9e37_79b9_7f4a_7c15;
 const TAG_TRUE: u64 = 0xbf58_476d_1ce4_e5b9;
 const TAG_FALSE: u64 = 0x94d0_49bb_1331_11eb;

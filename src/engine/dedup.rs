@@ -6,30 +6,8 @@
 //! the verdicts do not depend on arrival order), and a conflict otherwise.
 
 use crate::ecapi::event_type::EventType;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64, xxh3_64_with_seed};
-
-/// Keys are already uniform hashes: use their low bits as they are.
-#[derive(Default)]
-pub struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.0 ^= n as u64;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<PassThrough>>;
+use crate::fasthash::FastMap;
+use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 /// Where an occurrence was seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +71,8 @@ pub struct Probe<'a> {
 #[derive(Default)]
 pub struct Dedup {
     window_secs: Option<i64>,
+    /// Per-process seed of the key hash: ids are chosen by senders.
+    seed: u64,
     first: FastMap<u128, Entry>,
     /// Other contents seen under keys that have more than one.
     variants: FastMap<u128, Vec<(u64, Occurrence)>>,
@@ -104,6 +84,7 @@ impl Dedup {
     pub fn new(window: Option<std::time::Duration>) -> Dedup {
         Dedup {
             window_secs: window.map(|w| i64::try_from(w.as_secs()).unwrap_or(i64::MAX)),
+            seed: fastrand::u64(..),
             ..Dedup::default()
         }
     }
@@ -114,7 +95,7 @@ impl Dedup {
 
     /// Looks the event up and records it.
     pub fn check(&mut self, p: &Probe) -> Verdict {
-        let ds_hash = xxh3_64(p.data_set_id.as_bytes());
+        let ds_hash = xxh3_64_with_seed(p.data_set_id.as_bytes(), self.seed);
         let key = xxh3_128_with_seed(p.id.as_bytes(), ds_hash);
         let event_type = p.event_type.map_or(NO_TYPE, |t| t.index() as u8);
         let fresh = Entry {
@@ -155,8 +136,8 @@ impl Dedup {
 
     /// Whether this id was first seen under another data_set_id (and records it otherwise).
     pub fn other_space(&mut self, data_set_id: &str, id: &str) -> bool {
-        let ds_hash = xxh3_64(data_set_id.as_bytes());
-        let id_hash = xxh3_64_with_seed(id.as_bytes(), 0x1d5);
+        let ds_hash = xxh3_64_with_seed(data_set_id.as_bytes(), self.seed);
+        let id_hash = xxh3_64_with_seed(id.as_bytes(), self.seed ^ 0x1d5);
         *self.spaces.entry(id_hash).or_insert(ds_hash) != ds_hash
     }
 }

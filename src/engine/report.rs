@@ -91,6 +91,8 @@ pub struct EventReport<'a> {
     pub status: Status,
     /// The `event_type` text as sent, when it was a string.
     pub event_type: Option<&'a str>,
+    /// The event type, when `event_type` is a valid one.
+    pub kind: Option<crate::ecapi::event_type::EventType>,
     pub stage: Option<Stage>,
     pub data_set_id: Option<&'a str>,
     pub id: Option<&'a str>,

@@ -379,15 +379,15 @@ impl Walk {
     }
 
     /// A JSON string, for whatever kind the member is.
-    pub(crate) fn string(&mut self, kind: Kind, element: bool, s: &str) {
+    pub(crate) fn string(&mut self, kind: Kind, element: bool, s: &str, escaped: bool) {
         self.mark_seen(kind);
         match kind {
-            Kind::Str(rule) => self.str_rule(rule, s),
+            Kind::Str(rule) => self.str_rule(rule, s, escaped),
             Kind::StrArray(rule) => {
                 if !element {
                     self.not_an_array("a bare string");
                 }
-                self.str_rule(rule, s);
+                self.str_rule(rule, s, escaped);
             }
             Kind::Labels(labels) => {
                 if !labels.contains(&s) {
@@ -403,12 +403,12 @@ impl Walk {
         }
     }
 
-    fn str_rule(&mut self, rule: StrRule, s: &str) {
+    fn str_rule(&mut self, rule: StrRule, s: &str, escaped: bool) {
         let mut at = At {
             w: self,
             shown: Shown::Str(s),
         };
-        checks::control_characters(s, &mut at);
+        checks::control_characters(s, escaped, &mut at);
         match rule {
             StrRule::DataSetId => {
                 if s.trim().is_empty() {
@@ -430,7 +430,11 @@ impl Walk {
             StrRule::CustomEvent => at.w.ev().custom_event.set(s),
             StrRule::Currency => {
                 checks::currency(s, &mut at);
-                at.w.ev().currency.set(&s.trim().to_ascii_uppercase());
+                if s.bytes().all(|b| b.is_ascii_uppercase()) {
+                    at.w.ev().currency.set(s);
+                } else {
+                    at.w.ev().currency.set(&s.trim().to_ascii_uppercase());
+                }
             }
             StrRule::Source => {
                 if !SOURCES.contains(&s) {

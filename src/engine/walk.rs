@@ -325,7 +325,7 @@ fn walk_object<'de, A: MapAccess<'de>>(
                     element: false,
                 })?;
                 w.path.pop();
-                hash.member(canon::key(field.name), h);
+                hash.member(field.key_hash, h);
             }
             KeyOut::Unknown(name) => {
                 let mut p = Preview::default();
@@ -462,8 +462,14 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
         Ok(canon::float(v))
     }
 
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<u64, E> {
+        self.w.string(self.kind, self.element, v, false);
+        Ok(canon::string(v))
+    }
+
+    /// Strings the parser had to unescape (or could not borrow) come here.
     fn visit_str<E>(self, v: &str) -> Result<u64, E> {
-        self.w.string(self.kind, self.element, v);
+        self.w.string(self.kind, self.element, v, true);
         Ok(canon::string(v))
     }
 
