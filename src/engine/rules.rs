@@ -155,7 +155,7 @@ impl Walk {
     /// A JSON number, for whatever kind the member is.
     pub(crate) fn number(&mut self, kind: Kind, element: bool, n: Num) {
         self.mark_seen(kind);
-        let shown = match n {
+        let shown = || match n {
             Num::Int(i) => i.to_string(),
             Num::Float(f) => format_number(f),
         };
@@ -171,20 +171,17 @@ impl Walk {
             Kind::Labels(labels) => {
                 let ok = matches!(n, Num::Int(i) if i >= 1 && (i as usize) <= labels.len());
                 if !ok {
-                    self.enum_invalid(labels, shown);
+                    self.enum_invalid(labels, shown());
                 }
             }
             Kind::Str(StrRule::EventId) => {
                 // Numeric ids are common; key them by their text so duplicates are still found.
+                let shown = shown();
                 self.ev().id.set(&shown);
-                self.wrong_type(
-                    kind,
-                    "a number",
-                    shown.clone(),
-                    Some(format!("send \"{shown}\"")),
-                );
+                let hint = Some(format!("send \"{shown}\""));
+                self.wrong_type(kind, "a number", shown, hint);
             }
-            _ => self.wrong_type(kind, "a number", shown, None),
+            _ => self.wrong_type(kind, "a number", shown(), None),
         }
     }
 
