@@ -30,8 +30,12 @@ measure() { # label, command...: best wall time and peak RSS of 3 runs
 
 echo "file: $events events, $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1e6}')"
 measure baseline-parse-only "$base" "$file"
-measure check-text "$bin" check --no-progress --now 1795784000 "$file"
-measure check-ndjson "$bin" check --no-progress --now 1795784000 --format ndjson "$file"
-awk -v b="$(cat "$out/baseline-parse-only.secs")" -v c="$(cat "$out/check-text.secs")" -v n="$(cat "$out/check-ndjson.secs")" 'BEGIN{
-  printf "check (text) runs at %.0f%% of the baseline'"'"'s events/s; check (ndjson output) at %.0f%%\n", 100*b/c, 100*b/n }'
+measure check-1-thread "$bin" check -j 1 --no-progress --now 1795784000 "$file"
+measure check-1-thread-ndjson "$bin" check -j 1 --no-progress --now 1795784000 --format ndjson "$file"
+measure check-2-threads "$bin" check -j 2 --no-progress --now 1795784000 "$file"
+measure check-2-threads-ndjson "$bin" check -j 2 --no-progress --now 1795784000 --format ndjson "$file"
+ratio() { awk -v b="$(cat "$out/baseline-parse-only.secs")" -v c="$(cat "$out/$1.secs")" 'BEGIN{printf "%.0f%%", 100*b/c}'; }
+echo "events/s relative to the parse-only baseline (one thread):"
+echo "  check, 1 thread: $(ratio check-1-thread) (ndjson output: $(ratio check-1-thread-ndjson))"
+echo "  check, 2 threads: $(ratio check-2-threads) (ndjson output: $(ratio check-2-threads-ndjson))"
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$out"

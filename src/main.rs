@@ -76,6 +76,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fail_on: args.fail_on,
                 now: args.now.unwrap_or_else(now_secs),
                 progress: !args.no_progress,
+                jobs: args.jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+                }),
             };
             let stdout = io::stdout();
             let outcome = check::run(&args.files, &opts, &mut stdout.lock())?;

@@ -321,3 +321,30 @@ fn config_file_changes_stages_and_bad_config_names_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn one_job_and_two_jobs_give_identical_reports() {
+    let input = gen(&[
+        "-n",
+        "20000",
+        "--seed",
+        "8",
+        "--invalid-rate",
+        "0.2",
+        "--duplicate-rate",
+        "0.1",
+        "--malformed-rate",
+        "0.01",
+        "--batch-size",
+        "3",
+    ]);
+    let one = check_stdin(&input, &["--format", "ndjson", "-j", "1"]);
+    let two = check_stdin(&input, &["--format", "ndjson", "-j", "2"]);
+    // Every event is reported (malformed lines add one record each), every value is JSON.
+    assert!(records(&one.stdout).len() >= 20_000);
+    assert!(
+        one.stdout == two.stdout,
+        "ndjson differs between -j 1 and -j 2"
+    );
+    assert_eq!(one.status.code(), two.status.code());
+}

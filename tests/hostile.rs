@@ -149,6 +149,36 @@ fn non_object_values() {
 }
 
 #[test]
+fn values_of_unknown_members_are_shown_as_json() {
+    let line = r#"{"extra":{"a":[1,"x",null,{"b":true}],"c":-2.5}}"#;
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut shown = Vec::new();
+    let meta = RecordMeta {
+        line: 1,
+        source: 0,
+        received_ms: NOW * 1000,
+        locator: 0,
+    };
+    engine.process(
+        line.as_bytes(),
+        &meta,
+        &mut NoLookup,
+        &mut |r: &EventReport| {
+            shown.extend(
+                r.findings
+                    .iter()
+                    .filter(|f| f.code.name() == "unknown_field")
+                    .map(|f| f.value.clone()),
+            );
+        },
+    );
+    assert_eq!(
+        shown,
+        vec![Some(r#"{"a":[1,"x",null,{"b":true}],"c":-2.5}"#.to_owned())]
+    );
+}
+
+#[test]
 fn hostile_member_names_are_escaped_in_paths() {
     let line = "{\"\\u001b[2J\":1,\"a.b\":2}";
     let (_, findings, _) = one(line.as_bytes());

@@ -1,19 +1,20 @@
 //! `ecapi-scope check`: read NDJSON inputs through the engine and report in the chosen format.
 
 pub mod lookup;
+pub mod pipeline;
 
 use crate::cli::{FailOn, Format};
 use crate::config::Settings;
 use crate::ecapi::codes::Severity;
-use crate::engine::lines::{Line, LineReader};
 use crate::engine::report::EventReport;
-use crate::engine::{Engine, RecordMeta};
+use crate::engine::{Committer, RecordMeta, Validation, Validator};
 use crate::output::{self, junit, ndjson, Summary};
-use indicatif::{ProgressBar, ProgressStyle};
-use lookup::{locator, InputLookup};
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use lookup::InputLookup;
+use pipeline::{read_inputs, Batch, Outcome, Step};
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct CheckOptions {
@@ -23,10 +24,12 @@ pub struct CheckOptions {
     /// Reference time, unix seconds.
     pub now: i64,
     pub progress: bool,
+    /// Validation threads; 1 runs everything on the calling thread.
+    pub jobs: usize,
 }
 
 /// How a check ended.
-pub struct Outcome {
+pub struct CheckOutcome {
     /// Findings at or above `--fail-on` were found.
     pub failed: bool,
     /// Inputs that could not be read, with the reason.
@@ -44,84 +47,101 @@ impl FailOn {
     }
 }
 
-/// Opens an input: `-` is standard input; gzip is recognized by its magic bytes.
-fn open_input(path: &Path) -> io::Result<(Box<dyn Read>, Option<u64>, bool)> {
-    if path.as_os_str() == "-" {
-        return Ok((Box::new(io::stdin().lock()), None, false));
-    }
-    let mut file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(io::Error::other("is a directory"));
-    }
-    let mut magic = [0u8; 2];
-    let n = read_fully(&mut file, &mut magic)?;
-    let file = File::open(path)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        return Ok((
-            Box::new(flate2::read::MultiGzDecoder::new(file)),
-            Some(meta.len()),
-            false,
-        ));
-    }
-    Ok((Box::new(file), Some(meta.len()), meta.is_file()))
+/// A record as it reaches the committing side.
+enum Judged<'a> {
+    Validated(Validation<'a>),
+    TooLong(u64),
 }
 
-fn read_fully(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
+/// Steps other than records, owned so they can cross threads.
+enum Msg {
+    Input {
+        n: usize,
+        path: PathBuf,
+        seekable: bool,
+    },
+    Error(String),
+    Done {
+        bytes: u64,
+    },
+    Batch(Batch),
+}
+
+/// Commits records in input order and writes the report.
+struct Consumer<'o> {
+    committer: Committer,
+    lookup: InputLookup,
+    out: BufWriter<&'o mut dyn Write>,
+    format: Format,
+    threshold: Option<Severity>,
+    labels: Vec<String>,
+    seekable: Vec<bool>,
+    suites: Vec<junit::Suite>,
+    io_errors: Vec<String>,
+    bytes: u64,
+    max_line: u64,
+}
+
+impl Consumer<'_> {
+    fn input(&mut self, n: usize, path: PathBuf, seekable: bool) {
+        self.lookup.add_input(n, seekable.then_some(path));
+        if self.seekable.len() <= n {
+            self.seekable.resize(n + 1, false);
+        }
+        self.seekable[n] = seekable;
+        if self.format == Format::Junit {
+            self.suites.push(junit::Suite::new(&self.labels[n]));
         }
     }
-    Ok(n)
-}
 
-fn progress_bar(enabled: bool, total: u64) -> Option<ProgressBar> {
-    if !enabled || !io::stderr().is_terminal() || total < 8 * 1024 * 1024 {
-        return None;
-    }
-    let bar = ProgressBar::new(total);
-    let style =
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
-}
-
-/// Runs the check over `inputs`, writing the report to `out`.
-pub fn run(inputs: &[PathBuf], opts: &CheckOptions, out: &mut dyn Write) -> io::Result<Outcome> {
-    let started = Instant::now();
-    let mut engine = Engine::new(opts.settings.engine.clone());
-    let mut lookup = InputLookup::new(opts.settings.max_line_bytes);
-    let mut w = BufWriter::with_capacity(256 * 1024, out);
-    let mut suites: Vec<junit::Suite> = Vec::new();
-    let mut io_errors = Vec::new();
-    let mut bytes = 0u64;
-    let labels: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    let threshold = opts.fail_on.threshold();
-    let received_ms = opts.now.saturating_mul(1000);
-    for (n, path) in inputs.iter().enumerate() {
-        let (reader, size, seekable) = match open_input(path) {
-            Ok(opened) => opened,
-            Err(e) => {
-                io_errors.push(format!("{}: {e}", labels[n]));
-                continue;
+    fn handle(&mut self, msg: Msg) -> io::Result<Option<Batch>> {
+        match msg {
+            Msg::Input { n, path, seekable } => self.input(n, path, seekable),
+            Msg::Error(e) => self.io_errors.push(e),
+            Msg::Done { bytes } => self.bytes = bytes,
+            Msg::Batch(mut batch) => {
+                let Batch {
+                    raw,
+                    records,
+                    events,
+                } = &mut batch;
+                for rec in records.iter_mut() {
+                    let text = &raw[rec.start..rec.end];
+                    let judged = match std::mem::replace(&mut rec.outcome, Outcome::Pending) {
+                        Outcome::TooLong { len } => Judged::TooLong(len),
+                        Outcome::Failure(f) => Judged::Validated(Validation::Failure(f)),
+                        Outcome::Events {
+                            first,
+                            count,
+                            batch,
+                        } => Judged::Validated(Validation::Events {
+                            events: &mut events[first..first + count],
+                            batch,
+                        }),
+                        Outcome::Pending => continue,
+                    };
+                    self.commit(&rec.meta, text, judged)?;
+                }
+                return Ok(Some(batch));
             }
-        };
-        lookup.add_input(n, seekable.then(|| path.clone()));
-        if opts.format == Format::Junit {
-            suites.push(junit::Suite::new(&labels[n]));
         }
-        let bar = progress_bar(opts.progress, size.unwrap_or(0));
-        let mut lines = LineReader::new(reader, opts.settings.max_line_bytes);
-        let mut count = 0u64;
-        let label = labels[n].as_str();
-        let write_err: std::cell::Cell<Option<io::Error>> = std::cell::Cell::new(None);
+        Ok(None)
+    }
+
+    /// Commits one record and writes what the format wants of it.
+    fn commit(&mut self, meta: &RecordMeta, text: &[u8], judged: Judged) -> io::Result<()> {
+        let n = meta.source as usize;
+        if !self.seekable.get(n).copied().unwrap_or(false) {
+            self.lookup.remember(meta.locator, text);
+        }
+        let (format, threshold) = (self.format, self.threshold);
+        let label = self.labels.get(n).map_or("", String::as_str);
+        let out = &mut self.out;
+        let suites = &mut self.suites;
+        let mut write_err: Option<io::Error> = None;
         let mut sink = |r: &EventReport| {
-            let res = match opts.format {
-                Format::Ndjson => ndjson::write_event(&mut w, r, label, None),
+            let res = match format {
+                Format::Ndjson => ndjson::write_event(out, r, label, None),
                 Format::Junit => {
                     if let Some(s) = suites.last_mut() {
                         s.add(r, threshold);
@@ -130,86 +150,214 @@ pub fn run(inputs: &[PathBuf], opts: &CheckOptions, out: &mut dyn Write) -> io::
                 }
                 Format::Text | Format::Json => Ok(()),
             };
-            if let Err(e) = res {
-                let first = write_err.take().unwrap_or(e);
-                write_err.set(Some(first));
+            if let (Err(e), None) = (res, &write_err) {
+                write_err = Some(e);
             }
         };
-        loop {
-            let line = match lines.next_line() {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
-                Err(e) => {
-                    io_errors.push(format!("{}: {e}", labels[n]));
-                    break;
-                }
-            };
-            match line {
-                Line::Record { text, line, offset } => {
-                    let meta = RecordMeta {
-                        line,
-                        source: n as u16,
-                        received_ms,
-                        locator: locator(n, offset),
-                    };
-                    if !seekable {
-                        lookup.remember(meta.locator, text);
-                    }
-                    engine.process(text, &meta, &mut lookup, &mut sink);
-                }
-                Line::TooLong { line, offset, len } => {
-                    let meta = RecordMeta {
-                        line,
-                        source: n as u16,
-                        received_ms,
-                        locator: locator(n, offset),
-                    };
-                    let limit = opts.settings.max_line_bytes as u64;
-                    engine.process_too_long(len, limit, &meta, &mut sink);
-                }
-            }
-            if let Some(e) = write_err.take() {
-                return Err(e);
-            }
-            count += 1;
-            if count % 8192 == 0 {
-                if let Some(bar) = &bar {
-                    bar.set_position(lines.position().min(size.unwrap_or(u64::MAX)));
-                }
+        match judged {
+            Judged::TooLong(len) => self.committer.too_long(len, self.max_line, meta, &mut sink),
+            Judged::Validated(v) => {
+                self.committer
+                    .commit(v, text, meta, &mut self.lookup, &mut sink);
             }
         }
-        bytes += lines.position();
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+        write_err.map_or(Ok(()), Err)
+    }
+}
+
+/// Runs the check over `inputs`, writing the report to `out`.
+pub fn run(
+    inputs: &[PathBuf],
+    opts: &CheckOptions,
+    out: &mut dyn Write,
+) -> io::Result<CheckOutcome> {
+    let started = Instant::now();
+    let mut consumer = Consumer {
+        committer: Committer::new(opts.settings.engine.clone()),
+        lookup: InputLookup::new(opts.settings.max_line_bytes),
+        out: BufWriter::with_capacity(256 * 1024, out),
+        format: opts.format,
+        threshold: opts.fail_on.threshold(),
+        labels: inputs.iter().map(|p| p.display().to_string()).collect(),
+        seekable: Vec::new(),
+        suites: Vec::new(),
+        io_errors: Vec::new(),
+        bytes: 0,
+        max_line: opts.settings.max_line_bytes as u64,
+    };
+    let received_ms = opts.now.saturating_mul(1000);
+    if opts.jobs <= 1 {
+        let mut validator = Validator::new(&opts.settings.engine);
+        read_inputs(
+            inputs,
+            &opts.settings,
+            received_ms,
+            opts.progress,
+            &mut |step| match step {
+                Step::Record {
+                    meta,
+                    text,
+                    too_long,
+                } => {
+                    let judged = match too_long {
+                        Some(len) => Judged::TooLong(len),
+                        None => Judged::Validated(
+                            validator.validate(text, meta.received_ms.div_euclid(1000)),
+                        ),
+                    };
+                    consumer.commit(&meta, text, judged)
+                }
+                other => consumer.handle(owned(other)).map(drop),
+            },
+        )?;
+    } else {
+        run_threaded(inputs, opts, received_ms, &mut consumer)?;
+    }
+    finish(consumer, started)
+}
+
+fn owned(step: Step) -> Msg {
+    match step {
+        Step::Input { n, path, seekable } => Msg::Input {
+            n,
+            path: path.to_owned(),
+            seekable,
+        },
+        Step::Error(e) => Msg::Error(e),
+        Step::Done { bytes } => Msg::Done { bytes },
+        Step::Record { .. } => Msg::Error("internal: a record outside a batch".into()),
+    }
+}
+
+/// A reader thread fills batches, `jobs` threads validate them, and this thread commits them
+/// in sequence order. Committed batches go back to the reader for reuse.
+fn run_threaded(
+    inputs: &[PathBuf],
+    opts: &CheckOptions,
+    received_ms: i64,
+    consumer: &mut Consumer,
+) -> io::Result<()> {
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(2 * opts.jobs);
+    let work_rx = Mutex::new(work_rx);
+    let (out_tx, out_rx) = mpsc::sync_channel::<(u64, Msg)>(4 * opts.jobs + 4);
+    let (back_tx, back_rx) = mpsc::channel::<Batch>();
+    let stopped = || io::Error::other("check stopped");
+    std::thread::scope(|scope| {
+        let reader_out = out_tx.clone();
+        let reader = scope.spawn(move || {
+            let mut seq = 0u64;
+            let mut batch = Batch::default();
+            let next_batch = || back_rx.try_recv().unwrap_or_default();
+            read_inputs(
+                inputs,
+                &opts.settings,
+                received_ms,
+                opts.progress,
+                &mut |step| {
+                    if let Step::Record {
+                        meta,
+                        text,
+                        too_long,
+                    } = step
+                    {
+                        batch.push(meta, text, too_long);
+                        if batch.is_full() {
+                            let full = std::mem::replace(&mut batch, next_batch());
+                            work_tx.send((seq, full)).map_err(|_| stopped())?;
+                            seq += 1;
+                        }
+                        return Ok(());
+                    }
+                    if !batch.records.is_empty() {
+                        let full = std::mem::replace(&mut batch, next_batch());
+                        work_tx.send((seq, full)).map_err(|_| stopped())?;
+                        seq += 1;
+                    }
+                    reader_out.send((seq, owned(step))).map_err(|_| stopped())?;
+                    seq += 1;
+                    Ok(())
+                },
+            )
+        });
+        for _ in 0..opts.jobs {
+            let (work_rx, out_tx) = (&work_rx, out_tx.clone());
+            let settings = &opts.settings;
+            scope.spawn(move || {
+                let mut validator = Validator::new(&settings.engine);
+                let mut spare = Vec::new();
+                loop {
+                    let next = work_rx
+                        .lock()
+                        .map_err(|_| ())
+                        .and_then(|rx| rx.recv().map_err(|_| ()));
+                    let Ok((seq, mut batch)) = next else { break };
+                    spare.append(&mut batch.events);
+                    batch.validate(&mut validator, &mut spare);
+                    if out_tx.send((seq, Msg::Batch(batch))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(out_tx);
+        let result = commit_in_order(out_rx, consumer, &back_tx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("reader thread panicked")));
+        result.and(read)
+    })
+}
+
+/// Receives numbered messages in any order and handles them in sequence.
+fn commit_in_order(
+    rx: mpsc::Receiver<(u64, Msg)>,
+    consumer: &mut Consumer,
+    back: &mpsc::Sender<Batch>,
+) -> io::Result<()> {
+    let mut pending: BTreeMap<u64, Msg> = BTreeMap::new();
+    let mut next = 0u64;
+    for (seq, msg) in rx {
+        pending.insert(seq, msg);
+        while let Some(msg) = pending.remove(&next) {
+            next += 1;
+            if let Some(mut batch) = consumer.handle(msg)? {
+                batch.raw.clear();
+                batch.records.clear();
+                let _ = back.send(batch);
+            }
         }
     }
+    Ok(())
+}
+
+fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
     let summary = Summary {
-        agg: &engine.agg,
-        inputs: &labels,
+        agg: &c.committer.agg,
+        inputs: &c.labels,
         elapsed: started.elapsed().max(Duration::from_micros(1)),
-        bytes,
-        dedup_keys: engine.dedup_keys(),
+        bytes: c.bytes,
+        dedup_keys: c.committer.dedup_keys(),
     };
-    match opts.format {
-        Format::Text => w.write_all(output::text::render(&summary).as_bytes())?,
+    match c.format {
+        Format::Text => c.out.write_all(output::text::render(&summary).as_bytes())?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut w, &output::json::document(&summary))?;
-            w.write_all(b"\n")?;
+            serde_json::to_writer_pretty(&mut c.out, &output::json::document(&summary))?;
+            c.out.write_all(b"\n")?;
         }
-        Format::Junit => w.write_all(junit::document(&suites).as_bytes())?,
+        Format::Junit => c.out.write_all(junit::document(&c.suites).as_bytes())?,
         Format::Ndjson => {}
     }
-    w.flush()?;
-    Ok(Outcome {
-        failed: exceeds(&engine, threshold),
-        io_errors,
+    c.out.flush()?;
+    Ok(CheckOutcome {
+        failed: exceeds(&c.committer, c.threshold),
+        io_errors: c.io_errors,
     })
 }
 
 /// Whether anything at or above the threshold was found (malformed records count as errors).
-fn exceeds(engine: &Engine, threshold: Option<Severity>) -> bool {
+fn exceeds(committer: &Committer, threshold: Option<Severity>) -> bool {
     let Some(t) = threshold else { return false };
-    let a = &engine.agg;
+    let a = &committer.agg;
     let errors = a.by_status[2] + a.by_status[3];
     match t {
         Severity::Error => errors > 0,

@@ -15,10 +15,14 @@ pub mod stage;
 pub mod time;
 pub mod walk;
 
+mod commit;
+
 use crate::ecapi::codes::Code;
 use aggregate::Aggregates;
-use dedup::{Dedup, Occurrence, Probe, Verdict};
-use report::{Duplicate, DuplicateKind, EventReport, Finding, Status};
+pub use commit::Committer;
+use dedup::{Occurrence, Verdict};
+use facts::EventFacts;
+use report::{Duplicate, DuplicateKind, EventReport, Finding};
 use stage::StageMap;
 use walk::{Walk, WalkConfig};
 
@@ -57,33 +61,99 @@ impl PayloadLookup for NoLookup {
     }
 }
 
-pub struct Engine {
-    cfg: EngineConfig,
+/// Why a record yielded no event.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+    pub value: Option<String>,
+}
+
+/// The validating half of the engine: stateless from record to record, so it can run on
+/// another thread than the [`Committer`].
+pub struct Validator {
     walk: Walk,
-    dedup: Dedup,
-    pub agg: Aggregates,
-    dup: Option<Duplicate>,
-    malformed: Vec<Finding>,
+}
+
+/// What validation made of a record.
+pub enum Validation<'a> {
+    Failure(Failure),
+    /// The record's events; `batch` when it was an array or envelope (events carry an index).
+    Events {
+        events: &'a mut [EventFacts],
+        batch: bool,
+    },
+}
+
+impl Validator {
+    pub fn new(cfg: &EngineConfig) -> Validator {
+        Validator {
+            walk: Walk::new(cfg.walk.clone()),
+        }
+    }
+
+    /// Validates one record; `reference` is the unix second event times are compared with.
+    pub fn validate(&mut self, raw: &[u8], reference: i64) -> Validation<'_> {
+        if let Err(e) = self.walk.run(raw, reference) {
+            let (code, message) = if e.to_string().contains("recursion limit") {
+                (
+                    Code::NestingTooDeep,
+                    "JSON nested deeper than 128 levels".to_owned(),
+                )
+            } else {
+                (Code::MalformedJson, e.to_string())
+            };
+            return Validation::Failure(Failure {
+                code,
+                message,
+                value: Some(preview_bytes(raw)),
+            });
+        }
+        let batch = self.walk.is_batch();
+        let events = self.walk.events_mut();
+        if events.is_empty() {
+            return Validation::Failure(Failure {
+                code: Code::EmptyBatch,
+                message: "a batch with no event".into(),
+                value: None,
+            });
+        }
+        Validation::Events { events, batch }
+    }
+
+    /// Moves the last record's events into `out`, putting `spare` ones (from earlier batches)
+    /// in their place so that buffers are reused rather than reallocated.
+    pub fn take_events(&mut self, out: &mut Vec<EventFacts>, spare: &mut Vec<EventFacts>) {
+        for slot in self.walk.events_mut() {
+            out.push(std::mem::replace(slot, spare.pop().unwrap_or_default()));
+        }
+    }
+}
+
+/// Validator and committer on one thread: what live sources use, record by record.
+pub struct Engine {
+    validator: Validator,
+    committer: Committer,
 }
 
 impl Engine {
     pub fn new(cfg: EngineConfig) -> Engine {
         Engine {
-            walk: Walk::new(cfg.walk.clone()),
-            dedup: Dedup::new(cfg.dedup_window),
-            cfg,
-            agg: Aggregates::default(),
-            dup: None,
-            malformed: Vec::new(),
+            validator: Validator::new(&cfg),
+            committer: Committer::new(cfg),
         }
     }
 
     pub fn config(&self) -> &EngineConfig {
-        &self.cfg
+        self.committer.config()
+    }
+
+    pub fn aggregates(&self) -> &Aggregates {
+        &self.committer.agg
     }
 
     pub fn dedup_keys(&self) -> usize {
-        self.dedup.keys()
+        self.committer.dedup_keys()
     }
 
     /// Judges one record (a line, a datagram, a request body) and reports each of its events.
@@ -94,35 +164,9 @@ impl Engine {
         lookup: &mut dyn PayloadLookup,
         sink: &mut dyn FnMut(&EventReport),
     ) {
-        self.agg.records += 1;
         let reference = meta.received_ms.div_euclid(1000);
-        if let Err(e) = self.walk.run(raw, reference) {
-            let (code, message) = if e.to_string().contains("recursion limit") {
-                (
-                    Code::NestingTooDeep,
-                    "JSON nested deeper than 128 levels".to_owned(),
-                )
-            } else {
-                (Code::MalformedJson, e.to_string())
-            };
-            self.record_failure(code, message, Some(preview_bytes(raw)), meta, sink);
-            return;
-        }
-        let n = self.walk.events().len();
-        if n == 0 {
-            self.record_failure(
-                Code::EmptyBatch,
-                "a batch with no event".into(),
-                None,
-                meta,
-                sink,
-            );
-            return;
-        }
-        let batch = self.walk.is_batch();
-        for i in 0..n {
-            self.event(i, batch, raw, meta, lookup, sink);
-        }
+        let validation = self.validator.validate(raw, reference);
+        self.committer.commit(validation, raw, meta, lookup, sink);
     }
 
     /// Reports a record that was too long to read.
@@ -133,115 +177,7 @@ impl Engine {
         meta: &RecordMeta,
         sink: &mut dyn FnMut(&EventReport),
     ) {
-        self.agg.records += 1;
-        let message = format!("the record is {len} bytes, over the {limit}-byte limit");
-        self.record_failure(Code::LineTooLong, message, None, meta, sink);
-    }
-
-    fn record_failure(
-        &mut self,
-        code: Code,
-        message: String,
-        value: Option<String>,
-        meta: &RecordMeta,
-        sink: &mut dyn FnMut(&EventReport),
-    ) {
-        self.malformed.clear();
-        self.malformed.push(Finding {
-            code,
-            path: "$".into(),
-            value,
-            message,
-            hint: None,
-        });
-        let status = if code == Code::EmptyBatch {
-            Status::Warning
-        } else {
-            Status::Malformed
-        };
-        let report = EventReport {
-            line: meta.line,
-            index: None,
-            source: meta.source,
-            received_ms: meta.received_ms,
-            status,
-            event_type: None,
-            kind: None,
-            stage: None,
-            data_set_id: None,
-            id: None,
-            timestamp: None,
-            value: None,
-            currency: None,
-            duplicate: None,
-            findings: &self.malformed,
-        };
-        self.agg.add(&report, 0);
-        sink(&report);
-    }
-
-    fn event(
-        &mut self,
-        i: usize,
-        batch: bool,
-        raw: &[u8],
-        meta: &RecordMeta,
-        lookup: &mut dyn PayloadLookup,
-        sink: &mut dyn FnMut(&EventReport),
-    ) {
-        let index = batch.then_some(i as u32);
-        self.dup = None;
-        let ev = &mut self.walk.events_mut()[i];
-        if let (Some(ds), Some(id)) = (ev.data_set_id.get(), ev.id.get()) {
-            let time = ev.f.timestamp.unwrap_or(meta.received_ms.div_euclid(1000));
-            let probe = Probe {
-                data_set_id: ds,
-                id,
-                content: ev.f.content_hash,
-                event_type: ev.f.event_type,
-                time,
-                at: Occurrence {
-                    line: meta.line,
-                    index,
-                    source: meta.source,
-                    locator: meta.locator,
-                },
-            };
-            let verdict = self.dedup.check(&probe);
-            let other_space = verdict == Verdict::New && self.dedup.other_space(ds, id);
-            let (dup, finding) = dedup_outcome(
-                verdict,
-                other_space,
-                raw,
-                index,
-                lookup,
-                &self.cfg.walk.batch_key,
-            );
-            self.dup = dup;
-            ev.findings.extend(finding);
-        }
-        let stage =
-            ev.f.event_type
-                .map(|t| self.cfg.stages.stage(t, ev.custom_event.get()));
-        let report = EventReport {
-            line: meta.line,
-            index,
-            source: meta.source,
-            received_ms: meta.received_ms,
-            status: Status::of(&ev.findings),
-            event_type: ev.event_type_text.get(),
-            kind: ev.f.event_type,
-            stage,
-            data_set_id: ev.data_set_id.get(),
-            id: ev.id.get(),
-            timestamp: ev.f.timestamp,
-            value: ev.f.value,
-            currency: ev.currency.get(),
-            duplicate: self.dup.as_ref(),
-            findings: &ev.findings,
-        };
-        self.agg.add(&report, ev.f.match_keys);
-        sink(&report);
+        self.committer.too_long(len, limit, meta, sink);
     }
 }
 

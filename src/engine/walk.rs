@@ -329,9 +329,7 @@ fn walk_object<'de, A: MapAccess<'de>>(
             }
             KeyOut::Unknown(name) => {
                 let mut p = Preview::default();
-                let h = map.next_value_seed(AnySeed {
-                    preview: Some(&mut p),
-                })?;
+                let h = map.next_value_seed(AnySeed::new(Some(&mut p)))?;
                 if h != canon::NULL {
                     w.unknown_member(def, &name, p.finish());
                 }
@@ -543,6 +541,26 @@ pub(crate) enum Num {
 /// Any value, hashed (and shown, when a preview is asked for) but not checked.
 struct AnySeed<'p> {
     preview: Option<&'p mut Preview>,
+    /// Write a `,` before the value (an array element after the first).
+    comma: bool,
+}
+
+impl<'p> AnySeed<'p> {
+    fn new(preview: Option<&'p mut Preview>) -> Self {
+        AnySeed {
+            preview,
+            comma: false,
+        }
+    }
+
+    /// The preview, with the separator written, when one is kept.
+    fn start(self) -> Option<&'p mut Preview> {
+        let p = self.preview?;
+        if self.comma {
+            p.raw(",");
+        }
+        Some(p)
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for AnySeed<'_> {
@@ -560,46 +578,46 @@ impl<'de> Visitor<'de> for AnySeed<'_> {
     }
 
     fn visit_bool<E>(self, v: bool) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.raw(if v { "true" } else { "false" });
         }
         Ok(canon::boolean(v))
     }
     fn visit_i64<E>(self, v: i64) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.raw(&v.to_string());
         }
         Ok(canon::int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.raw(&v.to_string());
         }
         Ok(canon::uint(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.raw(&crate::engine::facts::format_number(v));
         }
         Ok(canon::float(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.string(v);
         }
         Ok(canon::string(v))
     }
     fn visit_unit<E>(self) -> Result<u64, E> {
-        if let Some(p) = self.preview {
+        if let Some(p) = self.start() {
             p.raw("null");
         }
         Ok(canon::NULL)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<u64, A::Error> {
-        any_seq(seq, self.preview)
+        any_seq(seq, self.start())
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
-        any_map(map, self.preview)
+        any_map(map, self.start())
     }
 }
 
@@ -612,18 +630,10 @@ fn any_seq<'de, A: SeqAccess<'de>>(
         p.raw("[");
     }
     let mut first = true;
-    loop {
-        if !first {
-            if let Some(p) = preview.as_deref_mut() {
-                p.raw(",");
-            }
-        }
-        let Some(h) = seq.next_element_seed(AnySeed {
-            preview: preview.as_deref_mut(),
-        })?
-        else {
-            break;
-        };
+    while let Some(h) = seq.next_element_seed(AnySeed {
+        preview: preview.as_deref_mut(),
+        comma: !first,
+    })? {
         first = false;
         hash.element(h);
     }
@@ -651,9 +661,7 @@ fn any_map<'de, A: MapAccess<'de>>(
             p.raw(":");
         }
         first = false;
-        let h = map.next_value_seed(AnySeed {
-            preview: preview.as_deref_mut(),
-        })?;
+        let h = map.next_value_seed(AnySeed::new(preview.as_deref_mut()))?;
         hash.member(canon::key(&key.0), h);
     }
     if let Some(p) = preview {
