@@ -237,9 +237,9 @@ fn run_threaded(
     received_ms: i64,
     consumer: &mut Consumer,
 ) -> io::Result<()> {
-    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(2 * opts.jobs);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(opts.jobs);
     let work_rx = Mutex::new(work_rx);
-    let (out_tx, out_rx) = mpsc::sync_channel::<(u64, Msg)>(4 * opts.jobs + 4);
+    let (out_tx, out_rx) = mpsc::sync_channel::<(u64, Msg)>(opts.jobs + 2);
     let (back_tx, back_rx) = mpsc::channel::<Batch>();
     let stopped = || io::Error::other("check stopped");
     std::thread::scope(|scope| {

@@ -14,8 +14,8 @@ use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 /// Records per batch (fewer when their bytes reach `BATCH_BYTES`).
-pub const BATCH_RECORDS: usize = 2048;
-pub const BATCH_BYTES: usize = 2 << 20;
+pub const BATCH_RECORDS: usize = 1024;
+pub const BATCH_BYTES: usize = 1 << 20;
 
 /// What reading the inputs produces, in order.
 pub enum Step<'a> {
