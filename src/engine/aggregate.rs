@@ -6,6 +6,7 @@
 use crate::ecapi::codes::{Code, RULES};
 use crate::ecapi::event_type::COUNT as TYPE_COUNT;
 use crate::engine::facts::MatchKey;
+use crate::engine::rate::RateSeries;
 use crate::engine::report::{DuplicateKind, EventReport, Status};
 use crate::engine::stage::Stage;
 use crate::fasthash::FastMap;
@@ -53,6 +54,8 @@ pub struct DataSetStats {
     pub last_seen_ms: i64,
     pub coverage: [u64; 9],
     pub stages: [u64; 5],
+    /// Events per second over the last minute.
+    pub recent: RateSeries<60>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -84,6 +87,10 @@ pub struct Aggregates {
     pub data_sets_overflow: u64,
     pub first_ms: Option<i64>,
     pub last_ms: i64,
+    /// Events per second over the last five minutes, by receive time.
+    pub rate: RateSeries<300>,
+    /// Events per source (by source number).
+    pub by_source: Vec<u64>,
 }
 
 impl Default for Aggregates {
@@ -106,6 +113,8 @@ impl Default for Aggregates {
             data_sets_overflow: 0,
             first_ms: None,
             last_ms: 0,
+            rate: RateSeries::default(),
+            by_source: Vec::new(),
         }
     }
 }
@@ -138,6 +147,12 @@ impl Aggregates {
     /// Counts one event (or one record without events) into every aggregate.
     pub fn add(&mut self, r: &EventReport, match_keys: u16) {
         self.events += 1;
+        self.rate.add(r.received_ms.div_euclid(1000));
+        let src = r.source as usize;
+        if self.by_source.len() <= src {
+            self.by_source.resize(src + 1, 0);
+        }
+        self.by_source[src] += 1;
         self.first_ms.get_or_insert(r.received_ms);
         self.last_ms = self.last_ms.max(r.received_ms);
         self.by_status[r.status as usize] += 1;
@@ -246,6 +261,7 @@ impl Aggregates {
             return;
         };
         stats.events += 1;
+        stats.recent.add(r.received_ms.div_euclid(1000));
         stats.last_seen_ms = stats.last_seen_ms.max(r.received_ms);
         match r.status {
             Status::Error | Status::Malformed => stats.errors += 1,

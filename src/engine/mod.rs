@@ -9,6 +9,7 @@ pub mod facts;
 pub mod lines;
 pub mod path;
 pub mod preview;
+pub mod rate;
 pub mod report;
 mod rules;
 pub mod stage;

@@ -61,6 +61,7 @@ pub fn document(s: &Summary) -> Value {
             json!({"data_set_id": name, "events": d.events, "errors": d.errors,
                    "warnings": d.warnings, "duplicates": d.duplicates,
                    "first_seen_ms": d.first_seen_ms, "last_seen_ms": d.last_seen_ms,
+                   "events_per_second_last_minute": d.recent.rate(a.last_ms.div_euclid(1000), 60),
                    "coverage": MatchKey::ALL.iter().enumerate()
                         .map(|(i, k)| (k.name().to_owned(), json!(d.coverage[i])))
                         .collect::<Map<String, Value>>()})
@@ -94,5 +95,8 @@ pub fn document(s: &Summary) -> Value {
         "lag": lag,
         "data_sets": data_sets,
         "data_sets_overflow": a.data_sets_overflow,
+        "events_by_source": s.inputs.iter().enumerate()
+            .map(|(i, name)| (name.clone(), json!(a.by_source.get(i).copied().unwrap_or(0))))
+            .collect::<Map<String, Value>>(),
     })
 }
