@@ -10,4 +10,5 @@ pub mod ecapi;
 pub mod engine;
 pub mod fasthash;
 pub mod gen;
+pub mod ingest;
 pub mod output;

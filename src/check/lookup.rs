@@ -1,8 +1,8 @@
 //! Finding the first occurrence of a conflicting duplicate again: re-read from the file when
 //! the input can seek, else from a bounded store of recent records.
 
+use crate::engine::recent::RecentPayloads;
 use crate::engine::PayloadLookup;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -21,8 +21,7 @@ pub struct InputLookup {
     /// Paths of seekable inputs, by input number.
     seekable: Vec<Option<PathBuf>>,
     open: Option<(usize, BufReader<File>)>,
-    recent: BTreeMap<u64, Vec<u8>>,
-    recent_bytes: usize,
+    recent: RecentPayloads,
     max_line: usize,
 }
 
@@ -31,8 +30,7 @@ impl InputLookup {
         InputLookup {
             seekable: Vec::new(),
             open: None,
-            recent: BTreeMap::new(),
-            recent_bytes: 0,
+            recent: RecentPayloads::new(RECENT_BUDGET),
             max_line,
         }
     }
@@ -51,17 +49,7 @@ impl InputLookup {
 
     /// Keeps a record of a non-seekable input, evicting the oldest past the budget.
     pub fn remember(&mut self, locator: u64, raw: &[u8]) {
-        if raw.len() > RECENT_BUDGET / 4 {
-            return;
-        }
-        self.recent_bytes += raw.len();
-        self.recent.insert(locator, raw.to_vec());
-        while self.recent_bytes > RECENT_BUDGET {
-            let Some((_, old)) = self.recent.pop_first() else {
-                break;
-            };
-            self.recent_bytes -= old.len();
-        }
+        self.recent.remember(locator, raw);
     }
 
     fn read_at(&mut self, input: usize, offset: u64) -> Option<Vec<u8>> {
@@ -88,8 +76,8 @@ impl InputLookup {
 
 impl PayloadLookup for InputLookup {
     fn payload(&mut self, locator: u64) -> Option<Vec<u8>> {
-        if let Some(raw) = self.recent.get(&locator) {
-            return Some(raw.clone());
+        if let Some(raw) = self.recent.get(locator) {
+            return Some(raw.to_vec());
         }
         let input = (locator >> OFFSET_BITS) as usize;
         self.read_at(input, locator & ((1 << OFFSET_BITS) - 1))

@@ -10,6 +10,7 @@ pub mod lines;
 pub mod path;
 pub mod preview;
 pub mod rate;
+pub mod recent;
 pub mod report;
 mod rules;
 pub mod stage;

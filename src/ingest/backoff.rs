@@ -1,0 +1,57 @@
+//! Exponential backoff with full jitter, for sources that reconnect.
+
+use std::time::Duration;
+
+pub struct Backoff {
+    attempt: u32,
+    base: Duration,
+    max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            attempt: 0,
+            base: Duration::from_millis(200),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Backoff {
+    /// The next delay: a random time up to base × 2^attempt, capped; never below 10 ms.
+    pub fn next_delay(&mut self) -> Duration {
+        let exp = self.base.saturating_mul(1u32 << self.attempt.min(16));
+        let cap = exp.min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX).max(10);
+        Duration::from_millis(fastrand::u64(millis / 2..=millis))
+    }
+
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// After a successful connection.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_to_the_cap_with_jitter() {
+        let mut b = Backoff::default();
+        let first = b.next_delay();
+        assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(200));
+        for _ in 0..30 {
+            assert!(b.next_delay() <= Duration::from_secs(30));
+        }
+        assert!(b.next_delay() >= Duration::from_secs(15));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(200));
+    }
+}

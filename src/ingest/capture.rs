@@ -1,0 +1,133 @@
+//! The capture file: every record received, one NDJSON line each, with its receive time and
+//! source label, written with owner-only permissions. A capture opened as a file source gives
+//! back the original records, receive times and labels.
+//!
+//! Line shape: `{"_capture":1,"received":MS,"source":"LABEL","raw":"TEXT"}`, with `raw_b64`
+//! instead of `raw` for bytes that are not UTF-8, and `too_long` (a length) for records that
+//! were over the size limit and never kept.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+const MARK: &[u8] = b"{\"_capture\":1,";
+
+pub struct Capture {
+    path: PathBuf,
+    out: BufWriter<File>,
+    pub lines: u64,
+}
+
+impl Capture {
+    /// Opens (creating, mode 0600) or appends to the capture at `path`.
+    pub fn open(path: &Path) -> io::Result<Capture> {
+        let file = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(Capture {
+            path: path.to_owned(),
+            out: BufWriter::with_capacity(256 * 1024, file),
+            lines: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record (buffered; see `flush`).
+    pub fn write(&mut self, received_ms: i64, label: &str, raw: Result<&[u8], u64>) -> io::Result<()> {
+        write!(self.out, "{{\"_capture\":1,\"received\":{received_ms},\"source\":")?;
+        serde_json::to_writer(&mut self.out, label)?;
+        match raw {
+            Ok(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => {
+                    self.out.write_all(b",\"raw\":")?;
+                    serde_json::to_writer(&mut self.out, text)?;
+                }
+                Err(_) => {
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+                    write!(self.out, ",\"raw_b64\":\"{encoded}\"")?;
+                }
+            },
+            Err(len) => write!(self.out, ",\"too_long\":{len}")?,
+        }
+        self.out.write_all(b"}\n")?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Hands everything written so far to the operating system.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A record read back from a capture.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Captured {
+    pub received_ms: i64,
+    pub source: String,
+    /// The raw record, or the length of a record that was too long to keep.
+    pub raw: Result<Vec<u8>, u64>,
+}
+
+#[derive(Deserialize)]
+struct Line {
+    received: i64,
+    source: String,
+    raw: Option<String>,
+    raw_b64: Option<String>,
+    too_long: Option<u64>,
+}
+
+/// Whether `line` is a capture line (cheap: a prefix test).
+pub fn is_capture_line(line: &[u8]) -> bool {
+    line.starts_with(MARK)
+}
+
+/// Reads a capture line back; `None` if it is not one (or is damaged).
+pub fn unwrap(line: &[u8]) -> Option<Captured> {
+    if !is_capture_line(line) {
+        return None;
+    }
+    let l: Line = serde_json::from_slice(line).ok()?;
+    let raw = match (l.raw, l.raw_b64, l.too_long) {
+        (Some(text), _, _) => Ok(text.into_bytes()),
+        (None, Some(b64), _) => Ok(base64::engine::general_purpose::STANDARD.decode(b64).ok()?),
+        (None, None, Some(len)) => Err(len),
+        _ => return None,
+    };
+    Some(Captured {
+        received_ms: l.received,
+        source: l.source,
+        raw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_text_bytes_and_oversized_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap.ndjson");
+        let mut c = Capture::open(&path).unwrap();
+        c.write(1, "tcp://a:1", Ok(b"{\"a\":\"\\u001b\"}")).unwrap();
+        c.write(2, "udp://b:2", Ok(b"\xff\xfe")).unwrap();
+        c.write(3, "x\"y", Err(99)).unwrap();
+        c.flush().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let text = std::fs::read(&path).unwrap();
+        let back: Vec<_> = text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| unwrap(l).unwrap()).collect();
+        assert_eq!(back[0], Captured { received_ms: 1, source: "tcp://a:1".into(), raw: Ok(b"{\"a\":\"\\u001b\"}".to_vec()) });
+        assert_eq!(back[1].raw, Ok(b"\xff\xfe".to_vec()));
+        assert_eq!(back[2], Captured { received_ms: 3, source: "x\"y".into(), raw: Err(99) });
+        assert!(unwrap(b"{\"data_set_id\":\"x\"}").is_none());
+        assert!(unwrap(b"{\"_capture\":1,\"received\":\"no\"}").is_none());
+    }
+}

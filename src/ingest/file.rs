@@ -1,0 +1,176 @@
+//! Files: read from the start, then followed like `tail -F` — appended lines, truncation
+//! (read again from the start), rotation by rename and re-creation (the old file is finished,
+//! then the new one is read), and files that do not exist yet. Gzip files are read once.
+//! A capture file gives back its records with their original receive times and labels.
+
+use super::capture;
+use super::framing::{Frame, LineFramer};
+use super::status::SourceState;
+use super::{Body, Ctx, Record};
+use crate::engine::lines::{Line, LineReader};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub async fn run(path: PathBuf, ctx: Ctx) {
+    if is_gzip(&path) {
+        let ctx2 = ctx.clone();
+        let done = tokio::task::spawn_blocking(move || read_gzip(&path, &ctx2)).await;
+        match done {
+            Ok(Ok(())) => ctx.status.set(SourceState::Ended),
+            Ok(Err(e)) => ctx.status.set(SourceState::Failed(e.to_string())),
+            Err(e) => ctx.status.set(SourceState::Failed(format!("reader stopped: {e}"))),
+        }
+        return;
+    }
+    follow(&path, &ctx).await;
+}
+
+fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b]
+}
+
+/// A record from a framed line, unwrapping capture lines.
+fn record(ctx: &Ctx, line: u64, frame: Frame) -> Record {
+    match frame {
+        Frame::Line(raw) if capture::is_capture_line(&raw) => match capture::unwrap(&raw) {
+            Some(c) => {
+                let body = match c.raw {
+                    Ok(bytes) => Body::Raw(bytes),
+                    Err(len) => Body::TooLong(len),
+                };
+                let mut r = ctx.record(line, body);
+                r.received_ms = c.received_ms;
+                r.label = Some(Arc::from(c.source.as_str()));
+                r
+            }
+            None => ctx.record(line, Body::Raw(raw)),
+        },
+        Frame::Line(raw) => ctx.record(line, Body::Raw(raw)),
+        Frame::TooLong(len) => ctx.record(line, Body::TooLong(len)),
+    }
+}
+
+fn read_gzip(path: &Path, ctx: &Ctx) -> io::Result<()> {
+    ctx.status.set(SourceState::Connected);
+    let file = std::fs::File::open(path)?;
+    let mut lines = LineReader::new(flate2::read::MultiGzDecoder::new(file), ctx.opts.max_line_bytes);
+    let mut batch = Vec::new();
+    while let Some(line) = lines.next_line()? {
+        let (n, frame) = match line {
+            Line::Record { text, line, .. } => (line, Frame::Line(text.to_vec())),
+            Line::TooLong { line, len, .. } => (line, Frame::TooLong(len)),
+        };
+        batch.push(record(ctx, n, frame));
+        if batch.len() >= 1024 && ctx.tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = ctx.tx.blocking_send(batch);
+    }
+    Ok(())
+}
+
+/// Identity of a file, to tell a rotation from more data.
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    (meta.dev(), meta.ino())
+}
+
+/// What the follower should do once it reached the end of the file.
+enum AtEnd {
+    Wait,
+    Truncated,
+    Rotated,
+}
+
+fn look_at_path(path: &Path, id: (u64, u64), pos: u64) -> AtEnd {
+    match std::fs::metadata(path) {
+        Ok(m) if identity(&m) != id => AtEnd::Rotated,
+        Ok(m) if m.len() < pos => AtEnd::Truncated,
+        Ok(_) => AtEnd::Wait,
+        Err(_) => AtEnd::Rotated,
+    }
+}
+
+async fn follow(path: &Path, ctx: &Ctx) {
+    let shown = path.display().to_string();
+    loop {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if ctx.opts.follow => {
+                ctx.status.set(SourceState::Waiting(format!("{shown}: {e}")));
+                tokio::time::sleep(ctx.opts.poll).await;
+                continue;
+            }
+            Err(e) => return ctx.status.set(SourceState::Failed(format!("{shown}: {e}"))),
+        };
+        ctx.status.set(SourceState::Connected);
+        match read_file(file, path, ctx).await {
+            Ok(true) => continue,
+            Ok(false) => return,
+            Err(e) => {
+                ctx.status.set(SourceState::Failed(format!("{shown}: {e}")));
+                return;
+            }
+        }
+    }
+}
+
+/// Reads one file (one inode). `Ok(true)` when the path was rotated and should be opened again.
+async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Result<bool> {
+    let id = identity(&file.metadata()?);
+    let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
+    let mut buf = vec![0u8; 256 * 1024];
+    let (mut pos, mut line) = (0u64, 0u64);
+    let mut frames = Vec::new();
+    loop {
+        let n = file.read(&mut buf)?;
+        if n > 0 {
+            pos += n as u64;
+            framer.feed(&buf[..n], &mut frames);
+            if !send_frames(ctx, &mut frames, &mut line).await {
+                return Ok(false);
+            }
+            continue;
+        }
+        if !ctx.opts.follow {
+            framer.finish(&mut frames);
+            send_frames(ctx, &mut frames, &mut line).await;
+            ctx.status.set(SourceState::Ended);
+            return Ok(false);
+        }
+        match look_at_path(path, id, pos) {
+            AtEnd::Wait => tokio::time::sleep(ctx.opts.poll).await,
+            AtEnd::Truncated => {
+                ctx.status.error(format!("{} was truncated: reading it from the start", path.display()));
+                file.seek(SeekFrom::Start(0))?;
+                framer = LineFramer::new(ctx.opts.max_line_bytes);
+                (pos, line) = (0, 0);
+            }
+            AtEnd::Rotated => {
+                // Whatever was appended before the rename is still in this file.
+                let mut rest = Vec::new();
+                file.read_to_end(&mut rest)?;
+                framer.feed(&rest, &mut frames);
+                framer.finish(&mut frames);
+                send_frames(ctx, &mut frames, &mut line).await;
+                ctx.status.error(format!("{} was rotated: following the new file", path.display()));
+                return Ok(true);
+            }
+        }
+    }
+}
+
+async fn send_frames(ctx: &Ctx, frames: &mut Vec<Frame>, line: &mut u64) -> bool {
+    let batch: Vec<Record> = frames
+        .drain(..)
+        .map(|f| {
+            *line += 1;
+            record(ctx, *line, f)
+        })
+        .collect();
+    ctx.send(batch).await
+}

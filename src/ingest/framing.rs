@@ -1,0 +1,123 @@
+//! Newline framing of byte streams (TCP, Unix sockets, stdin, files being followed), with a
+//! limit: a line over it is dropped as it arrives, never buffered, and reported by length.
+
+/// What the framer found in the bytes fed to it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    Line(Vec<u8>),
+    TooLong(u64),
+}
+
+pub struct LineFramer {
+    buf: Vec<u8>,
+    max: usize,
+    /// Bytes of an over-long line dropped so far (`Some` while inside one).
+    skipping: Option<u64>,
+}
+
+impl LineFramer {
+    pub fn new(max: usize) -> Self {
+        LineFramer {
+            buf: Vec::new(),
+            max: max.max(1),
+            skipping: None,
+        }
+    }
+
+    /// Feeds bytes; complete non-blank lines (without `\r\n`) go to `out`.
+    pub fn feed(&mut self, mut data: &[u8], out: &mut Vec<Frame>) {
+        while !data.is_empty() {
+            let newline = memchr::memchr(b'\n', data);
+            if let Some(skipped) = self.skipping.as_mut() {
+                match newline {
+                    Some(pos) => {
+                        let total = *skipped + pos as u64;
+                        out.push(Frame::TooLong(total));
+                        self.skipping = None;
+                        data = &data[pos + 1..];
+                    }
+                    None => {
+                        *skipped += data.len() as u64;
+                        return;
+                    }
+                }
+                continue;
+            }
+            match newline {
+                Some(pos) => {
+                    self.buf.extend_from_slice(&data[..pos]);
+                    data = &data[pos + 1..];
+                    self.emit(out);
+                }
+                None => {
+                    self.buf.extend_from_slice(data);
+                    if self.buf.len() > self.max {
+                        self.skipping = Some(self.buf.len() as u64);
+                        self.buf.clear();
+                        self.buf.shrink_to(64 * 1024);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn emit(&mut self, out: &mut Vec<Frame>) {
+        if self.buf.last() == Some(&b'\r') {
+            self.buf.pop();
+        }
+        if self.buf.len() > self.max {
+            out.push(Frame::TooLong(self.buf.len() as u64));
+        } else if !self.buf.iter().all(u8::is_ascii_whitespace) {
+            out.push(Frame::Line(std::mem::take(&mut self.buf)));
+        }
+        self.buf.clear();
+    }
+
+    /// At end of stream: the last line, if it had no newline.
+    pub fn finish(&mut self, out: &mut Vec<Frame>) {
+        if let Some(skipped) = self.skipping.take() {
+            out.push(Frame::TooLong(skipped));
+        } else if !self.buf.is_empty() {
+            self.emit(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(chunks: &[&[u8]], max: usize) -> Vec<Frame> {
+        let mut f = LineFramer::new(max);
+        let mut out = Vec::new();
+        for c in chunks {
+            f.feed(c, &mut out);
+        }
+        f.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn splits_across_chunks() {
+        assert_eq!(
+            frames(&[b"ab", b"c\r\n\n", b"  \nd"], 10),
+            vec![Frame::Line(b"abc".to_vec()), Frame::Line(b"d".to_vec())]
+        );
+    }
+
+    #[test]
+    fn drops_long_lines_without_buffering() {
+        let big = vec![b'x'; 100];
+        let out = frames(&[b"ok\n", &big, &big, b"\nnext\n"], 50);
+        assert_eq!(
+            out,
+            vec![
+                Frame::Line(b"ok".to_vec()),
+                Frame::TooLong(200),
+                Frame::Line(b"next".to_vec())
+            ]
+        );
+        assert_eq!(frames(&[&big], 50), vec![Frame::TooLong(100)]);
+    }
+}

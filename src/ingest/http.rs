@@ -1,0 +1,237 @@
+//! The ECAPI endpoint `http-listen://HOST:PORT[/PATH]`: accepts `POST`s of one event, an array
+//! or a batch envelope, and answers as the spec's Response Codes table says. It answers only
+//! once the request's records went through the engine (and into the capture, when one is
+//! kept), so an acknowledged event is never lost.
+
+use super::status::SourceState;
+use super::stream::Seq;
+use super::{Body, Ctx, EventResult, Reply};
+use crate::ecapi::codes::Code;
+use crate::engine::report::Status;
+use axum::body::Body as HttpBody;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+struct Endpoint {
+    ctx: Ctx,
+    path: Option<String>,
+    seq: Seq,
+    bucket: Option<Mutex<TokenBucket>>,
+}
+
+/// A token bucket: `rate` requests per second, bursts up to `rate`.
+pub struct TokenBucket {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(rate: u32) -> TokenBucket {
+        TokenBucket {
+            rate: f64::from(rate.max(1)),
+            tokens: f64::from(rate.max(1)),
+            last: Instant::now(),
+        }
+    }
+
+    pub fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot listen on {addr}: {e}"))),
+    };
+    let local = listener.local_addr().map_or(addr, |a| a.to_string());
+    let bucket = ctx.opts.rate_limit.map(|r| Mutex::new(TokenBucket::new(r)));
+    let endpoint = Arc::new(Endpoint {
+        ctx: ctx.clone(),
+        path,
+        seq: Seq::default(),
+        bucket,
+    });
+    let app = Router::new().fallback(handle).with_state(endpoint);
+    ctx.status.set(SourceState::Listening(local));
+    if let Err(e) = axum::serve(listener, app).await {
+        ctx.status.set(SourceState::Failed(format!("server stopped: {e}")));
+    }
+}
+
+pub fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({"status": status.as_u16(), "error": message});
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// Compares in time independent of where the strings differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .is_some_and(|given| same_secret(given, token.as_bytes()))
+}
+
+/// Checks everything that can be refused before reading the body.
+pub fn precheck(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    want_path: Option<&str>,
+    token: Option<&str>,
+    max_body: usize,
+) -> Result<(), Response> {
+    if want_path.is_some_and(|p| p != path) {
+        return Err(error(StatusCode::NOT_FOUND, "no such resource"));
+    }
+    if method != Method::POST {
+        let mut r = error(StatusCode::METHOD_NOT_ALLOWED, "events are sent with POST");
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(r);
+    }
+    if let Some(token) = token {
+        if !authorized(headers, token) {
+            let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(r);
+        }
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body as u64) {
+        return Err(too_large(max_body));
+    }
+    Ok(())
+}
+
+pub fn too_large(max_body: usize) -> Response {
+    error(StatusCode::PAYLOAD_TOO_LARGE, &format!("the body is over the {max_body}-byte limit"))
+}
+
+/// Reads the body up to the limit.
+pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Response> {
+    match axum::body::to_bytes(body, max_body).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(e) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.to_string().contains("length limit"))
+                || e.to_string().contains("length limit");
+            Err(if over {
+                too_large(max_body)
+            } else {
+                error(StatusCode::BAD_REQUEST, &format!("cannot read the body: {e}"))
+            })
+        }
+    }
+}
+
+async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let opts = &ep.ctx.opts;
+    if let Err(r) = precheck(&parts.method, parts.uri.path(), &parts.headers, ep.path.as_deref(), opts.token.as_deref(), opts.max_body) {
+        return r;
+    }
+    if let Some(bucket) = &ep.bucket {
+        let allowed = bucket.lock().map(|mut b| b.take(Instant::now())).unwrap_or(true);
+        if !allowed {
+            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+    }
+    let raw = match read_body(body, opts.max_body).await {
+        Ok(raw) => raw,
+        Err(r) => return r,
+    };
+    let (tx, rx) = oneshot::channel();
+    let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw));
+    rec.reply = Some(tx);
+    if !ep.ctx.send(vec![rec]).await {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the pipeline is shutting down");
+    }
+    match rx.await {
+        Ok(reply) => respond(&reply),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the pipeline stopped before the request was processed"),
+    }
+}
+
+fn result_json(e: &EventResult) -> Value {
+    let findings: Vec<Value> = e
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "severity": f.severity().name(),
+                "code": f.code.name(),
+                "path": f.path,
+                "value": f.value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()),
+                "message": f.message,
+                "hint": f.hint,
+            })
+        })
+        .collect();
+    json!({"index": e.index, "id": e.id, "status": e.status.name(), "duplicate": e.duplicate, "findings": findings})
+}
+
+/// 200 with a result per event; 400 when nothing in the body was a usable event; 500 when it
+/// could not be captured.
+pub fn respond(reply: &Reply) -> Response {
+    if let Some(e) = &reply.capture_error {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, e);
+    }
+    let unusable = |e: &EventResult| {
+        e.status == Status::Malformed
+            || e.findings.iter().any(|f| matches!(f.code, Code::NotAnObject | Code::EmptyBatch))
+    };
+    let events: Vec<Value> = reply.events.iter().map(result_json).collect();
+    if reply.events.iter().all(unusable) {
+        let body = json!({"status": 400, "error": "the body holds no usable event", "events": events});
+        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
+    }
+    let body = json!({"status": 200, "received": reply.events.len(), "events": events});
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bucket_refills_over_time() {
+        let mut b = TokenBucket::new(2);
+        let t0 = Instant::now();
+        assert!(b.take(t0));
+        assert!(b.take(t0));
+        assert!(!b.take(t0));
+        assert!(b.take(t0 + Duration::from_millis(600)));
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+    }
+}

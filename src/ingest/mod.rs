@@ -1,0 +1,206 @@
+//! Sources: everything that brings records in — files and stdin (followed like `tail -F`),
+//! TCP/UDP/Unix sockets, WebSockets, an ECAPI HTTP endpoint and a proxy tap — and the hub that
+//! runs the engine on what they bring, writes the capture and answers HTTP senders.
+//!
+//! Every source is a tokio task that frames records and sends them, in batches, on one bounded
+//! channel; the hub (a plain thread, as the engine is synchronous) drains it.
+
+pub mod backoff;
+pub mod capture;
+pub mod file;
+pub mod framing;
+pub mod http;
+pub mod hub;
+pub mod proxy;
+pub mod spec;
+pub mod status;
+pub mod stream;
+pub mod udp;
+pub mod ws;
+
+use crate::engine::report::{Finding, Status};
+use spec::SourceSpec;
+use status::{Counters, SourceStatus};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// One record as a source received it.
+pub struct Record {
+    pub source: u16,
+    pub received_ms: i64,
+    /// Line, message or request number within the source, 1-based.
+    pub line: u64,
+    pub body: Body,
+    /// The original source label, for records restored from a capture file.
+    pub label: Option<Arc<str>>,
+    /// Where an HTTP sender waits for the verdict on its request.
+    pub reply: Option<oneshot::Sender<Reply>>,
+    /// For proxied requests: what the real endpoint answered.
+    pub upstream: Option<Arc<Upstream>>,
+}
+
+pub enum Body {
+    Raw(Vec<u8>),
+    /// A record over the size limit, dropped unread.
+    TooLong(u64),
+}
+
+/// The upstream's answer to a proxied request.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    /// The response body, shortened.
+    pub body: String,
+    pub error: Option<String>,
+}
+
+/// The verdict on one event of an HTTP request.
+#[derive(Clone, Debug)]
+pub struct EventResult {
+    pub index: Option<u32>,
+    pub status: Status,
+    pub id: Option<String>,
+    pub duplicate: Option<&'static str>,
+    pub findings: Vec<Finding>,
+}
+
+/// The hub's answer to an HTTP request: one result per event.
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    pub events: Vec<EventResult>,
+    /// Set when the records could not be written to the capture file.
+    pub capture_error: Option<String>,
+}
+
+/// How sources behave; from the command line.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    pub max_line_bytes: usize,
+    /// Follow files after their end (`tail -F`); off with `--no-follow`.
+    pub follow: bool,
+    /// Allow listeners on addresses other than loopback.
+    pub bind_any: bool,
+    /// Bearer token the endpoint and the proxy require.
+    pub token: Option<String>,
+    pub max_body: usize,
+    /// Requests per second the endpoint accepts before answering 429.
+    pub rate_limit: Option<u32>,
+    /// Extra headers for WebSocket handshakes.
+    pub ws_headers: Vec<(String, String)>,
+    /// How often followed files are looked at.
+    pub poll: Duration,
+    /// Records queued between sources and the hub (in batches).
+    pub queue: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_line_bytes: crate::config::DEFAULT_MAX_LINE_BYTES,
+            follow: true,
+            bind_any: false,
+            token: None,
+            max_body: 1024 * 1024,
+            rate_limit: None,
+            ws_headers: Vec::new(),
+            poll: Duration::from_millis(200),
+            queue: 1024,
+        }
+    }
+}
+
+/// What a source task gets.
+#[derive(Clone)]
+pub struct Ctx {
+    pub id: u16,
+    pub status: Arc<SourceStatus>,
+    pub tx: mpsc::Sender<Vec<Record>>,
+    pub opts: Arc<IngestOptions>,
+}
+
+impl Ctx {
+    /// A record of this source, received now.
+    pub fn record(&self, line: u64, body: Body) -> Record {
+        let c = &self.status.counters;
+        match &body {
+            Body::Raw(raw) => Counters::add(&c.bytes, raw.len() as u64),
+            Body::TooLong(len) => {
+                Counters::add(&c.bytes, *len);
+                Counters::add(&c.malformed, 1);
+            }
+        }
+        Counters::add(&c.records, 1);
+        Record {
+            source: self.id,
+            received_ms: now_ms(),
+            line,
+            body,
+            label: None,
+            reply: None,
+            upstream: None,
+        }
+    }
+
+    /// Sends a batch to the hub, waiting for room (back-pressure). False once the hub is gone.
+    pub async fn send(&self, batch: Vec<Record>) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        self.tx.send(batch).await.is_ok()
+    }
+
+    /// Sends without waiting; a full queue drops the batch and counts it (datagrams).
+    pub fn try_send(&self, batch: Vec<Record>) -> bool {
+        let n = batch.len() as u64;
+        match self.tx.try_send(batch) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Counters::add(&self.status.counters.dropped, n);
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Checks a listener's address against the loopback rule.
+pub fn check_bind(spec: &SourceSpec, opts: &IngestOptions) -> Result<(), String> {
+    match spec.bind_address() {
+        Some(addr) if !opts.bind_any && !spec::is_loopback(addr) => Err(format!(
+            "{addr} is not a loopback address; listeners bind loopback only unless --bind-any is given"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Starts a source's task.
+pub fn spawn(spec: SourceSpec, ctx: Ctx) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = check_bind(&spec, &ctx.opts) {
+            ctx.status.set(status::SourceState::Failed(e));
+            return;
+        }
+        match spec {
+            SourceSpec::File(path) => file::run(path, ctx).await,
+            SourceSpec::Stdin => stream::run_stdin(ctx).await,
+            SourceSpec::Tcp(addr) => stream::run_tcp(addr, ctx).await,
+            SourceSpec::TcpListen(addr) => stream::run_tcp_listen(addr, ctx).await,
+            SourceSpec::Udp(addr) => udp::run(addr, ctx).await,
+            SourceSpec::Unix(path) => stream::run_unix(path, ctx).await,
+            SourceSpec::UnixListen(path) => stream::run_unix_listen(path, ctx).await,
+            SourceSpec::WebSocket(url) => ws::run(url, ctx).await,
+            SourceSpec::HttpListen { addr, path } => http::run(addr, path, ctx).await,
+            SourceSpec::Proxy { addr, upstream } => proxy::run(addr, upstream, ctx).await,
+        }
+    })
+}

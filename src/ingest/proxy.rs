@@ -1,0 +1,129 @@
+//! The proxy tap `proxy://HOST:PORT?upstream=URL`: forwards each request to the real endpoint
+//! (https through rustls), returns the upstream's answer to the sender unchanged, and records
+//! the request's events with the upstream's status, latency and body — "sent → valid →
+//! accepted by the partner". The request path and query are appended to the upstream URL.
+
+use super::http::{error, precheck, read_body};
+use super::status::SourceState;
+use super::stream::Seq;
+use super::{Body, Ctx, Upstream};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How much of the upstream's body a record keeps.
+const KEPT_BODY: usize = 4096;
+
+struct Tap {
+    ctx: Ctx,
+    upstream: String,
+    client: reqwest::Client,
+    seq: Seq,
+}
+
+pub async fn run(addr: String, upstream: String, ctx: Ctx) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return ctx.status.set(SourceState::Failed(format!("HTTP client: {e}"))),
+    };
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot listen on {addr}: {e}"))),
+    };
+    let local = listener.local_addr().map_or(addr, |a| a.to_string());
+    let tap = Arc::new(Tap {
+        ctx: ctx.clone(),
+        upstream: upstream.trim_end_matches('/').to_owned(),
+        client,
+        seq: Seq::default(),
+    });
+    let app = Router::new().fallback(handle).with_state(tap);
+    ctx.status.set(SourceState::Listening(format!("{local} → {upstream}")));
+    if let Err(e) = axum::serve(listener, app).await {
+        ctx.status.set(SourceState::Failed(format!("server stopped: {e}")));
+    }
+}
+
+/// Headers that belong to one hop, never forwarded.
+fn hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection" | "keep-alive" | "proxy-authenticate" | "proxy-authorization" | "te" | "trailer"
+            | "transfer-encoding" | "upgrade" | "host" | "content-length"
+    )
+}
+
+fn forwardable(headers: &HeaderMap) -> HeaderMap {
+    headers
+        .iter()
+        .filter(|(name, _)| !hop_by_hop(name))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect()
+}
+
+async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let max_body = tap.ctx.opts.max_body;
+    if let Err(r) = precheck(&parts.method, parts.uri.path(), &parts.headers, None, None, max_body) {
+        return r;
+    }
+    let raw = match read_body(body, max_body).await {
+        Ok(raw) => raw,
+        Err(r) => return r,
+    };
+    let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
+    let url = format!("{}{}", tap.upstream, if path == "/" { "" } else { path });
+    let started = Instant::now();
+    let sent = tap
+        .client
+        .request(parts.method.clone(), &url)
+        .headers(forwardable(&parts.headers))
+        .body(raw.clone())
+        .send()
+        .await;
+    let answered = match sent {
+        Ok(resp) => {
+            let status = resp.status();
+            let headers = forwardable(resp.headers());
+            resp.bytes().await.map(|b| (status, headers, b)).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let (upstream, response) = match answered {
+        Ok((status, headers, bytes)) => {
+            let kept = String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_BODY)]).into_owned();
+            let upstream = Upstream {
+                status: Some(status.as_u16()),
+                latency_ms,
+                body: kept,
+                error: None,
+            };
+            let mut response = (status, bytes).into_response();
+            response.headers_mut().extend(headers);
+            (upstream, response)
+        }
+        Err(e) => {
+            let message = format!("upstream {url} unreachable: {e}");
+            tap.ctx.status.error(message.clone());
+            let upstream = Upstream {
+                status: None,
+                latency_ms,
+                body: String::new(),
+                error: Some(message.clone()),
+            };
+            (upstream, error(StatusCode::BAD_GATEWAY, &message))
+        }
+    };
+    let mut rec = tap.ctx.record(tap.seq.next(), Body::Raw(raw));
+    rec.upstream = Some(Arc::new(upstream));
+    tap.ctx.send(vec![rec]).await;
+    response
+}

@@ -1,0 +1,153 @@
+//! What every source shows of itself: its state (with the reason when it failed, and the next
+//! attempt when it is reconnecting) and its counters. Shared between the source's task and
+//! whoever displays it; state changes can be awaited, so tests never sleep.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::SystemTime;
+use tokio::sync::watch;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceState {
+    Starting,
+    /// Connected to a peer (tcp, unix, ws) or reading (file, stdin).
+    Connected,
+    /// Listening on the given address (listeners, endpoint, proxy).
+    Listening(String),
+    Reconnecting {
+        attempt: u32,
+        next_attempt: SystemTime,
+        reason: String,
+    },
+    /// Waiting for a file that does not exist yet.
+    Waiting(String),
+    Ended,
+    Failed(String),
+}
+
+impl SourceState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceState::Starting => "starting",
+            SourceState::Connected => "connected",
+            SourceState::Listening(_) => "listening",
+            SourceState::Reconnecting { .. } => "reconnecting",
+            SourceState::Waiting(_) => "waiting",
+            SourceState::Ended => "ended",
+            SourceState::Failed(_) => "failed",
+        }
+    }
+
+    /// A one-line description, reasons included.
+    pub fn describe(&self) -> String {
+        match self {
+            SourceState::Listening(addr) => format!("listening on {addr}"),
+            SourceState::Reconnecting {
+                attempt, reason, next_attempt,
+            } => {
+                let wait = next_attempt
+                    .duration_since(SystemTime::now())
+                    .map_or(0, |d| d.as_millis());
+                format!("reconnecting (attempt {attempt}, in {wait} ms): {reason}")
+            }
+            SourceState::Waiting(what) => format!("waiting: {what}"),
+            SourceState::Failed(reason) => format!("failed: {reason}"),
+            other => other.name().to_owned(),
+        }
+    }
+}
+
+/// Counters of one source.
+#[derive(Default, Debug)]
+pub struct Counters {
+    pub records: AtomicU64,
+    pub bytes: AtomicU64,
+    pub malformed: AtomicU64,
+    pub dropped: AtomicU64,
+    pub connections: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+/// A source's label, state and counters.
+pub struct SourceStatus {
+    pub label: String,
+    state: watch::Sender<SourceState>,
+    pub counters: Counters,
+    /// The last error that did not stop the source (a client's bad request, an upstream
+    /// failure, a capture write error).
+    last_error: Mutex<Option<String>>,
+}
+
+impl SourceStatus {
+    pub fn new(label: &str) -> SourceStatus {
+        SourceStatus {
+            label: label.to_owned(),
+            state: watch::Sender::new(SourceState::Starting),
+            counters: Counters::default(),
+            last_error: Mutex::new(None),
+        }
+    }
+
+    pub fn set(&self, state: SourceState) {
+        self.state.send_replace(state);
+    }
+
+    pub fn state(&self) -> SourceState {
+        self.state.borrow().clone()
+    }
+
+    /// A receiver to await state changes on.
+    pub fn subscribe(&self) -> watch::Receiver<SourceState> {
+        self.state.subscribe()
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = Some(message.into());
+        }
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Waits until the state satisfies `pred` (returns the state).
+    pub async fn wait_for(&self, pred: impl Fn(&SourceState) -> bool) -> SourceState {
+        let mut rx = self.subscribe();
+        let seen = rx.wait_for(|s| pred(s)).await.map(|s| s.clone());
+        seen.unwrap_or_else(|_| self.state())
+    }
+
+    /// The address a listener is bound to, once it listens.
+    pub fn listening_on(&self) -> Option<String> {
+        match &*self.state.borrow() {
+            SourceState::Listening(addr) => Some(addr.clone()),
+            _ => None,
+        }
+    }
+
+    /// Counters and state as JSON, for `watch --stats` and scripts.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let c = &self.counters;
+        serde_json::json!({
+            "source": self.label,
+            "state": self.state().name(),
+            "detail": self.state().describe(),
+            "records": Counters::get(&c.records),
+            "bytes": Counters::get(&c.bytes),
+            "malformed": Counters::get(&c.malformed),
+            "dropped": Counters::get(&c.dropped),
+            "connections": Counters::get(&c.connections),
+            "last_error": self.last_error(),
+        })
+    }
+}
