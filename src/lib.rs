@@ -11,4 +11,5 @@ pub mod engine;
 pub mod fasthash;
 pub mod gen;
 pub mod ingest;
+pub mod jsontext;
 pub mod output;

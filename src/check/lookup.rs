@@ -60,7 +60,7 @@ impl InputLookup {
         let (_, reader) = self.open.as_mut()?;
         reader.seek(SeekFrom::Start(offset)).ok()?;
         let mut line = Vec::new();
-        let mut limited = std::io::Read::take(reader, self.max_line as u64 + 1);
+        let mut limited = std::io::Read::take(reader, (self.max_line as u64).saturating_add(1));
         limited.read_until(b'\n', &mut line).ok()?;
         while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             line.pop();

@@ -14,6 +14,7 @@ use pipeline::{read_inputs, Batch, Outcome, Step};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -120,7 +121,7 @@ impl Consumer<'_> {
                         }),
                         Outcome::Pending => continue,
                     };
-                    self.commit(&rec.meta, text, judged)?;
+                    self.commit(&rec.meta, text, judged, rec.label.as_deref())?;
                 }
                 return Ok(Some(batch));
             }
@@ -129,19 +130,40 @@ impl Consumer<'_> {
     }
 
     /// Commits one record and writes what the format wants of it.
-    fn commit(&mut self, meta: &RecordMeta, text: &[u8], judged: Judged) -> io::Result<()> {
+    fn commit(
+        &mut self,
+        meta: &RecordMeta,
+        text: &[u8],
+        judged: Judged,
+        label: Option<&str>,
+    ) -> io::Result<()> {
         let n = meta.source as usize;
         if !self.seekable.get(n).copied().unwrap_or(false) {
             self.lookup.remember(meta.locator, text);
         }
         let (format, threshold) = (self.format, self.threshold);
-        let label = self.labels.get(n).map_or("", String::as_str);
+        // Records read back from a capture keep their source and receive time.
+        let received_ms = label.is_some().then_some(meta.received_ms);
+        let labels = &self.labels;
+        let label = label.unwrap_or_else(|| labels.get(n).map_or("", String::as_str));
         let out = &mut self.out;
         let suites = &mut self.suites;
         let mut write_err: Option<io::Error> = None;
         let mut sink = |r: &EventReport| {
             let res = match format {
-                Format::Ndjson => ndjson::write_event(out, r, label, None),
+                Format::Ndjson => {
+                    let first_source = r
+                        .duplicate
+                        .and_then(|d| labels.get(d.first_source as usize))
+                        .map(String::as_str);
+                    let extra = ndjson::Extra {
+                        source: label,
+                        first_source,
+                        received_ms,
+                        upstream: None,
+                    };
+                    ndjson::write_event(out, r, &extra)
+                }
                 Format::Junit => {
                     if let Some(s) = suites.last_mut() {
                         s.add(r, threshold);
@@ -198,6 +220,7 @@ pub fn run(
                     meta,
                     text,
                     too_long,
+                    label,
                 } => {
                     let judged = match too_long {
                         Some(len) => Judged::TooLong(len),
@@ -205,7 +228,7 @@ pub fn run(
                             validator.validate(text, meta.received_ms.div_euclid(1000)),
                         ),
                     };
-                    consumer.commit(&meta, text, judged)
+                    consumer.commit(&meta, text, judged, label)
                 }
                 other => consumer.handle(owned(other)).map(drop),
             },
@@ -242,8 +265,11 @@ fn run_threaded(
     let (out_tx, out_rx) = mpsc::sync_channel::<(u64, Msg)>(opts.jobs + 2);
     let (back_tx, back_rx) = mpsc::channel::<Batch>();
     let stopped = || io::Error::other("check stopped");
+    // Set when committing fails (say, the output is closed): the reader stops reading.
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let reader_out = out_tx.clone();
+        let stop = &stop;
         let reader = scope.spawn(move || {
             let mut seq = 0u64;
             let mut batch = Batch::default();
@@ -254,13 +280,17 @@ fn run_threaded(
                 received_ms,
                 opts.progress,
                 &mut |step| {
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(stopped());
+                    }
                     if let Step::Record {
                         meta,
                         text,
                         too_long,
+                        label,
                     } = step
                     {
-                        batch.push(meta, text, too_long);
+                        batch.push(meta, text, too_long, label);
                         if batch.is_full() {
                             let full = std::mem::replace(&mut batch, next_batch());
                             work_tx.send((seq, full)).map_err(|_| stopped())?;
@@ -292,15 +322,20 @@ fn run_threaded(
                         .and_then(|rx| rx.recv().map_err(|_| ()));
                     let Ok((seq, mut batch)) = next else { break };
                     spare.append(&mut batch.events);
+                    if stop.load(Ordering::Relaxed) {
+                        // Keep draining, so that the reader is never left blocked on a send.
+                        continue;
+                    }
                     batch.validate(&mut validator, &mut spare);
                     if out_tx.send((seq, Msg::Batch(batch))).is_err() {
-                        break;
+                        stop.store(true, Ordering::Relaxed);
                     }
                 }
             });
         }
         drop(out_tx);
         let result = commit_in_order(out_rx, consumer, &back_tx);
+        stop.store(true, Ordering::Relaxed);
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("reader thread panicked")));
@@ -341,7 +376,9 @@ fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
     match c.format {
         Format::Text => c.out.write_all(output::text::render(&summary).as_bytes())?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut c.out, &output::json::document(&summary))?;
+            let doc = serde_json::to_string_pretty(&output::json::document(&summary))?;
+            c.out
+                .write_all(crate::jsontext::escape_unsafe(&doc).as_bytes())?;
             c.out.write_all(b"\n")?;
         }
         Format::Junit => c.out.write_all(junit::document(&c.suites).as_bytes())?,

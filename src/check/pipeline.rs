@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::engine::facts::EventFacts;
 use crate::engine::lines::{Line, LineReader};
 use crate::engine::{Failure, RecordMeta, Validation, Validator};
+use crate::ingest::capture;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
@@ -30,6 +31,9 @@ pub enum Step<'a> {
         meta: RecordMeta,
         text: &'a [u8],
         too_long: Option<u64>,
+        /// The original source of a record read back from a capture (whose receive time
+        /// `meta` then carries).
+        label: Option<&'a str>,
     },
     /// An input could not be (fully) read.
     Error(String),
@@ -113,17 +117,34 @@ pub fn read_inputs(
                 Line::Record { text, line, offset } => (text, line, offset, None),
                 Line::TooLong { line, offset, len } => (&[][..], line, offset, Some(len)),
             };
-            let meta = RecordMeta {
+            let mut meta = RecordMeta {
                 line,
                 source: u16::try_from(n).unwrap_or(u16::MAX),
                 received_ms,
                 locator: locator(n, offset),
             };
-            on(Step::Record {
-                meta,
-                text,
-                too_long,
-            })?;
+            match capture::unwrap(text).filter(|_| too_long.is_none()) {
+                Some(c) => {
+                    meta.received_ms = c.received_ms;
+                    let (text, too_long) = match &c.raw {
+                        Ok(raw) => (raw.as_slice(), None),
+                        Err(len) => (&[][..], Some(*len)),
+                    };
+                    let label = Some(c.source.as_str());
+                    on(Step::Record {
+                        meta,
+                        text,
+                        too_long,
+                        label,
+                    })?;
+                }
+                None => on(Step::Record {
+                    meta,
+                    text,
+                    too_long,
+                    label: None,
+                })?,
+            }
             count += 1;
             if count % 8192 == 0 {
                 if let Some(bar) = &bar {
@@ -155,6 +176,8 @@ pub enum Outcome {
 
 pub struct Rec {
     pub meta: RecordMeta,
+    /// The original source of a record read back from a capture.
+    pub label: Option<String>,
     pub start: usize,
     pub end: usize,
     pub outcome: Outcome,
@@ -169,11 +192,18 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn push(&mut self, meta: RecordMeta, text: &[u8], too_long: Option<u64>) {
+    pub fn push(
+        &mut self,
+        meta: RecordMeta,
+        text: &[u8],
+        too_long: Option<u64>,
+        label: Option<&str>,
+    ) {
         let start = self.raw.len();
         self.raw.extend_from_slice(text);
         self.records.push(Rec {
             meta,
+            label: label.map(str::to_owned),
             start,
             end: self.raw.len(),
             outcome: too_long.map_or(Outcome::Pending, |len| Outcome::TooLong { len }),

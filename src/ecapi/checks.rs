@@ -181,32 +181,25 @@ pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
         );
         return;
     }
-    if let Some(what) = raw_pii_kind(field, s) {
-        out.report(
-            Code::UnhashedPii,
-            format!(
-                "{} holds what looks like a raw {what}, not a SHA-256 digest",
-                field.name()
-            ),
-            Some(format!(
-                "normalize and hash it: `ecapi-scope hash --field {} <value>`",
-                field.name()
-            )),
-        );
-        return;
-    }
-    let what = match s.len() {
-        32 if is_hex(s) => "an MD5 digest",
-        40 if is_hex(s) => "a SHA-1 digest",
-        128 if is_hex(s) => "a SHA-512 digest",
-        43 | 44
-            if s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) =>
-        {
-            "a base64-encoded digest"
+    // A digest of another shape is no PII: test shapes before the raw-value heuristics.
+    let shape = digest_shape(s);
+    if shape.is_none() {
+        if let Some(what) = raw_pii_kind(field, s) {
+            out.report(
+                Code::UnhashedPii,
+                format!(
+                    "{} holds what looks like a raw {what}, not a SHA-256 digest",
+                    field.name()
+                ),
+                Some(format!(
+                    "normalize and hash it: `ecapi-scope hash --field {} <value>`",
+                    field.name()
+                )),
+            );
+            return;
         }
-        _ => "not a SHA-256 hex digest",
-    };
+    }
+    let what = shape.unwrap_or("not a SHA-256 hex digest");
     out.report(
         Code::HashNotSha256,
         format!(
@@ -215,6 +208,22 @@ pub fn hashed(field: HashField, s: &str, out: &mut impl Report) {
         ),
         Some("hash the normalized value with SHA-256 and send the lower-case hex".into()),
     );
+}
+
+/// Other digests and encodings senders use by mistake.
+fn digest_shape(s: &str) -> Option<&'static str> {
+    match s.len() {
+        32 if is_hex(s) => Some("an MD5 digest"),
+        40 if is_hex(s) => Some("a SHA-1 digest"),
+        128 if is_hex(s) => Some("a SHA-512 digest"),
+        43 | 44
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b)) =>
+        {
+            Some("a base64-encoded digest")
+        }
+        _ => None,
+    }
 }
 
 /// What raw personal data `s` looks like, for a field that should hold a digest.

@@ -238,7 +238,7 @@ rules! {
         "`destination_airport` is not a three-letter IATA code.",
         "Send the IATA code in capitals, e.g. JFK.";
     UrlInvalid = "url_invalid", Warning, "properties Object",
-        "`page_url` or `referrer` is not an absolute http(s) URL.",
+        "`page_url` is not an absolute http(s) URL.",
         "Send the full URL, scheme included.";
     VinInvalid = "vin_invalid", Warning, "properties Object",
         "`vin` is not 17 characters of the VIN alphabet (no I, O or Q).",
@@ -322,6 +322,16 @@ const DECISIONS: &str = "
 - `value_missing` applies only to purchase, refund, subscribe, donate, start_trial and
   close_convert_lead, where a value is the point of the event.
 - Unknown members are warnings, not errors: the spec tells receivers to expect unexpected fields.
+- `referrer` is free text (the spec says \"traffic referrer\", not a URL); `page_url` must be an
+  absolute http(s) URL.
+- An empty `id` is no id for deduplication (`id_empty`): it cannot tell events apart.
+- A duplicate whose content equals an earlier *conflicting* version is an exact duplicate of
+  that version. Up to 32 distinct contents are remembered per key; later ones are conflicts.
+- The dedup window compares event timestamps; events without a valid timestamp are always
+  compared. `id_reused` needs a valid `event_type` on both sides.
+- Members of a batch envelope other than the events array belong to no event and are ignored.
+- Numbers beyond the range of a 64-bit float (`1e400`) make the record `malformed_json`.
+- `no_match_keys`: an IP address or a user agent alone is no identifier; the pair is.
 ";
 
 #[cfg(test)]

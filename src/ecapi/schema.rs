@@ -308,7 +308,7 @@ pub static PROPERTIES: ObjDef = ObjDef {
         f("items", K::ObjArray(&ITEM)),
         f("page_url", K::Str(S::Url)),
         f("ad_source", K::Str(S::Text)),
-        f("referrer", K::Str(S::Url)),
+        f("referrer", K::Str(S::Text)),
         f("coupon", K::StrArray(S::Text)),
         f("shipping", K::Float(F::Shipping)),
         f("tax", K::Float(F::Tax)),

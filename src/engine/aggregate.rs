@@ -15,6 +15,35 @@ use crate::fasthash::FastMap;
 pub const MAX_GROUPS: usize = 5_000;
 pub const MAX_DATA_SETS: usize = 1_000;
 pub const MAX_CURRENCIES: usize = 200;
+pub const MAX_DUPLICATE_KEYS: usize = 10_000;
+/// Longest key text kept (data_set_id, id); longer ones are cut.
+pub const MAX_KEY_CHARS: usize = 200;
+
+/// `s`, cut to `MAX_KEY_CHARS` characters.
+pub fn key_text(s: &str) -> String {
+    match s.char_indices().nth(MAX_KEY_CHARS) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+/// One collided `(data_set_id, id)` key.
+#[derive(Clone, Debug, Default)]
+pub struct DuplicateKeyStats {
+    pub data_set_id: String,
+    pub id: String,
+    /// Occurrences after the first.
+    pub duplicates: u64,
+    pub exact: u64,
+    pub conflict: u64,
+    pub id_reused: bool,
+    pub first_line: u64,
+    pub first_source: u16,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    /// Sources the duplicates came from (at most 8 listed).
+    pub sources: Vec<u16>,
+}
 
 /// Upper bounds (seconds, exclusive) of the lag histogram's buckets; the first bucket holds
 /// events from the future, the last everything older than the last bound.
@@ -85,6 +114,8 @@ pub struct Aggregates {
     pub lag: [u64; 10],
     pub data_sets: FastMap<String, DataSetStats>,
     pub data_sets_overflow: u64,
+    pub duplicate_keys: FastMap<(String, String), DuplicateKeyStats>,
+    pub duplicate_keys_overflow: u64,
     pub first_ms: Option<i64>,
     pub last_ms: i64,
     /// Events per second over the last five minutes, by receive time.
@@ -111,6 +142,8 @@ impl Default for Aggregates {
             lag: [0; 10],
             data_sets: FastMap::default(),
             data_sets_overflow: 0,
+            duplicate_keys: FastMap::default(),
+            duplicate_keys_overflow: 0,
             first_ms: None,
             last_ms: 0,
             rate: RateSeries::default(),
@@ -172,7 +205,7 @@ impl Aggregates {
             self.by_type[t.index()] += 1;
         }
         if let (Some(v), Some(cur)) = (r.value, r.currency) {
-            if dup.is_none() {
+            if dup.is_none() && crate::ecapi::lists::is_currency(cur) {
                 self.add_value(stage_slot, cur, v);
             }
         }
@@ -183,6 +216,9 @@ impl Aggregates {
             Some(DuplicateKind::Exact) => self.duplicates.exact += 1,
             Some(DuplicateKind::Conflict) => self.duplicates.conflict += 1,
             None => {}
+        }
+        if let Some(d) = r.duplicate {
+            self.add_duplicate_key(r, d);
         }
         for (i, key) in MatchKey::ALL.iter().enumerate() {
             if match_keys & key.bit() != 0 {
@@ -246,12 +282,56 @@ impl Aggregates {
         }
     }
 
+    fn add_duplicate_key(&mut self, r: &EventReport, d: &crate::engine::report::Duplicate) {
+        let (Some(ds), Some(id)) = (r.data_set_id, r.id) else {
+            return;
+        };
+        let key = (key_text(ds), key_text(id));
+        let known = self.duplicate_keys.contains_key(&key);
+        if !known && self.duplicate_keys.len() >= MAX_DUPLICATE_KEYS {
+            self.duplicate_keys_overflow += 1;
+            return;
+        }
+        let stats = self
+            .duplicate_keys
+            .entry(key)
+            .or_insert_with_key(|(ds, id)| DuplicateKeyStats {
+                data_set_id: ds.clone(),
+                id: id.clone(),
+                first_line: d.first_line,
+                first_source: d.first_source,
+                first_seen_ms: r.received_ms,
+                ..DuplicateKeyStats::default()
+            });
+        stats.duplicates += 1;
+        match d.kind {
+            DuplicateKind::Exact => stats.exact += 1,
+            DuplicateKind::Conflict => stats.conflict += 1,
+        }
+        stats.id_reused |= r.findings.iter().any(|f| f.code == Code::IdReused);
+        stats.last_seen_ms = stats.last_seen_ms.max(r.received_ms);
+        if !stats.sources.contains(&r.source) && stats.sources.len() < 8 {
+            stats.sources.push(r.source);
+        }
+    }
+
+    /// Collided keys, most duplicated first.
+    pub fn top_duplicate_keys(&self) -> Vec<&DuplicateKeyStats> {
+        let mut v: Vec<_> = self.duplicate_keys.values().collect();
+        v.sort_by(|a, b| {
+            b.duplicates
+                .cmp(&a.duplicates)
+                .then(a.first_line.cmp(&b.first_line))
+        });
+        v
+    }
+
     fn add_data_set(&mut self, ds: &str, r: &EventReport, stage_slot: usize, match_keys: u16) {
         let stats = if let Some(s) = self.data_sets.get_mut(ds) {
             s
         } else if self.data_sets.len() < MAX_DATA_SETS {
             self.data_sets
-                .entry(ds.to_owned())
+                .entry(key_text(ds))
                 .or_insert_with(|| DataSetStats {
                     first_seen_ms: r.received_ms,
                     ..DataSetStats::default()

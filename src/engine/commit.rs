@@ -121,8 +121,10 @@ impl Committer {
         sink: &mut dyn FnMut(&EventReport),
     ) {
         self.dup = None;
-        if let (Some(ds), Some(id)) = (ev.data_set_id.get(), ev.id.get()) {
-            let time = ev.f.timestamp.unwrap_or(meta.received_ms.div_euclid(1000));
+        // An empty id is no id: it cannot tell events apart (reported as id_empty).
+        let id = ev.id.get().filter(|id| !id.is_empty());
+        if let (Some(ds), Some(id)) = (ev.data_set_id.get(), id) {
+            let time = ev.f.timestamp.unwrap_or(crate::engine::dedup::NO_TIME);
             let probe = Probe {
                 data_set_id: ds,
                 id,

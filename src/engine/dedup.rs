@@ -29,9 +29,17 @@ struct Entry {
     index: u32,
     source: u16,
     event_type: u8,
+    /// Distinct other contents recorded in `variants` (at most `MAX_VARIANTS`).
+    variants: u8,
 }
 
+/// Distinct contents remembered per key beyond the first: enough for any real resend
+/// pattern, and a bound when one id (say `"undefined"`) is sent for everything.
+const MAX_VARIANTS: u8 = 32;
+
 const NO_INDEX: u32 = u32::MAX;
+/// `Probe::time` when the event has no valid timestamp.
+pub const NO_TIME: i64 = i64::MIN;
 const NO_TYPE: u8 = u8::MAX;
 
 impl Entry {
@@ -64,6 +72,7 @@ pub struct Probe<'a> {
     pub id: &'a str,
     pub content: u64,
     pub event_type: Option<EventType>,
+    /// The event's timestamp (unix seconds), or `NO_TIME`.
     pub time: i64,
     pub at: Occurrence,
 }
@@ -74,8 +83,9 @@ pub struct Dedup {
     /// Per-process seed of the key hash: ids are chosen by senders.
     seed: u64,
     first: FastMap<u128, Entry>,
-    /// Other contents seen under keys that have more than one.
-    variants: FastMap<u128, Vec<(u64, Occurrence)>>,
+    /// Other contents seen under keys that have more than one, by (key, content), with the
+    /// locator of the first occurrence they were seen after (a window restart makes them stale).
+    variants: FastMap<(u128, u64), (Occurrence, u64)>,
     /// id → the data_set_id it was first seen with, to say "other id space, not a duplicate".
     spaces: FastMap<u64, u64>,
 }
@@ -106,15 +116,17 @@ impl Dedup {
             index: p.at.index.unwrap_or(NO_INDEX),
             source: p.at.source,
             event_type,
+            variants: 0,
         };
         let Some(entry) = self.first.get_mut(&key) else {
             self.first.insert(key, fresh);
             return Verdict::New;
         };
         if let Some(window) = self.window_secs {
-            if p.time.saturating_sub(entry.time) > window {
+            // Both times must be real event times: receive times are another clock.
+            let timed = p.time != NO_TIME && entry.time != NO_TIME;
+            if timed && p.time.saturating_sub(entry.time) > window {
                 *entry = fresh;
-                self.variants.remove(&key);
                 return Verdict::New;
             }
         }
@@ -122,12 +134,19 @@ impl Dedup {
             return Verdict::Exact(entry.occurrence());
         }
         let first = entry.occurrence();
-        let type_changed = entry.event_type != event_type;
-        let variants = self.variants.entry(key).or_default();
-        if let Some((_, seen)) = variants.iter().find(|(c, _)| *c == p.content) {
-            return Verdict::Exact(*seen);
+        // An invalid event_type on either side says nothing about reuse.
+        let type_changed =
+            entry.event_type != NO_TYPE && event_type != NO_TYPE && entry.event_type != event_type;
+        if let Some((seen, after)) = self.variants.get(&(key, p.content)) {
+            if *after == entry.locator {
+                return Verdict::Exact(*seen);
+            }
         }
-        variants.push((p.content, p.at));
+        if entry.variants < MAX_VARIANTS {
+            entry.variants += 1;
+            self.variants
+                .insert((key, p.content), (p.at, entry.locator));
+        }
         Verdict::Conflict {
             first,
             type_changed,
@@ -191,6 +210,15 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn one_id_for_everything_stays_fast_and_bounded() {
+        let mut d = Dedup::new(None);
+        for i in 0..100_000u64 {
+            d.check(&probe("a", "undefined", i, i));
+        }
+        assert!(d.variants.len() <= usize::from(MAX_VARIANTS));
     }
 
     #[test]

@@ -130,6 +130,8 @@ pub struct EventFacts {
     pub event_type_text: Slot,
     pub custom_event: Slot,
     pub currency: Slot,
+    /// `lease_end_date` as sent, for the finding's value.
+    pub lease_end_text: Slot,
     pub f: Scalars,
 }
 
@@ -142,6 +144,7 @@ impl EventFacts {
         self.event_type_text.clear();
         self.custom_event.clear();
         self.currency.clear();
+        self.lease_end_text.clear();
         self.f = Scalars::default();
     }
 
@@ -203,7 +206,7 @@ impl EventFacts {
                 self.findings.push(Finding {
                     code: Code::DateOrder,
                     path: "$.properties.lease_end_date".into(),
-                    value: Some(format!("\"{end}\"")),
+                    value: self.lease_end_text.get().map(json_string),
                     message: format!("the lease ends ({end}) before it starts ({start})"),
                     hint: None,
                 });
@@ -265,11 +268,11 @@ impl EventFacts {
         if self.f.has_ip && self.f.has_user_agent {
             self.f.match_keys |= MatchKey::IpAndUserAgent.bit();
         }
-        if self.f.match_keys == 0 && !self.f.has_ip && !self.f.has_user_agent {
+        if self.f.match_keys == 0 {
             self.missing(
                 Code::NoMatchKeys,
                 "$.user_data",
-                "no user identifier: a receiver cannot attribute this event",
+                "no user identifier (an IP or a user agent alone does not identify): a receiver cannot attribute this event",
                 None,
             );
         }
@@ -339,7 +342,11 @@ impl EventFacts {
 
 /// A number as JSON text, rounded for display.
 pub fn format_number(v: f64) -> String {
-    let rounded = (v * 1e6).round() / 1e6;
+    let rounded = if v.abs() < 1e9 {
+        (v * 1e6).round() / 1e6
+    } else {
+        v
+    };
     serde_json::Number::from_f64(rounded).map_or_else(|| "null".into(), |n| n.to_string())
 }
 
@@ -356,7 +363,7 @@ pub fn json_string(s: &str) -> String {
     } else {
         s
     };
-    serde_json::to_string(text).unwrap_or_default()
+    crate::jsontext::quote(text)
 }
 
 /// How much of a long value a finding keeps.

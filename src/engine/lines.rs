@@ -124,7 +124,7 @@ impl<R: Read> LineReader<R> {
             self.start = 0;
         }
         if self.end == self.buf.len() {
-            let grown = (self.buf.len() * 2).min(self.max + CHUNK);
+            let grown = (self.buf.len() * 2).min(self.max.saturating_add(CHUNK));
             self.buf.resize(grown.max(self.end + CHUNK), 0);
         }
         let n = loop {

@@ -69,7 +69,7 @@ pub fn push_member(out: &mut String, name: &str) {
     } else {
         out.push('[');
         let shown: String = name.chars().take(128).collect();
-        out.push_str(&serde_json::to_string(&shown).unwrap_or_default());
+        out.push_str(&crate::jsontext::quote(&shown));
         out.push(']');
     }
 }

@@ -37,7 +37,7 @@ impl Preview {
         while !s.is_char_boundary(end) {
             end -= 1;
         }
-        let escaped = serde_json::to_string(&s[..end]).unwrap_or_default();
+        let escaped = crate::jsontext::quote(&s[..end]);
         if end < s.len() {
             self.raw(&escaped[..escaped.len() - 1]);
             self.full = true;
@@ -53,7 +53,7 @@ impl Preview {
     /// Valid JSON text: the value itself when it fit, else a string of its start and "…".
     pub fn finish(self) -> String {
         if self.full {
-            serde_json::to_string(&format!("{}…", self.buf)).unwrap_or_default()
+            crate::jsontext::quote(&format!("{}…", self.buf))
         } else {
             self.buf
         }

@@ -29,7 +29,9 @@ impl RecentPayloads {
             self.bytes -= old.len();
         }
         while self.bytes > self.budget {
-            let Some((_, old)) = self.records.pop_first() else { break };
+            let Some((_, old)) = self.records.pop_first() else {
+                break;
+            };
             self.bytes -= old.len();
         }
     }
@@ -51,15 +53,16 @@ mod tests {
 
     #[test]
     fn evicts_the_oldest_past_the_budget() {
-        let mut r = RecentPayloads::new(10);
-        r.remember(1, b"aaaa");
-        r.remember(2, b"bbbb");
-        r.remember(3, b"cc");
-        assert_eq!(r.get(1), Some(&b"aaaa"[..]));
-        r.remember(4, b"dd");
+        let mut r = RecentPayloads::new(12);
+        for (i, rec) in [b"aaa", b"bbb", b"ccc", b"ddd"].iter().enumerate() {
+            r.remember(i as u64 + 1, *rec);
+        }
+        assert_eq!(r.get(1), Some(&b"aaa"[..]));
+        r.remember(5, b"eee");
         assert_eq!(r.get(1), None);
-        assert_eq!(r.payload(4), Some(b"dd".to_vec()));
-        r.remember(5, &[0; 100]);
-        assert_eq!(r.get(5), None);
+        assert_eq!(r.get(2), Some(&b"bbb"[..]));
+        assert_eq!(r.payload(5), Some(b"eee".to_vec()));
+        r.remember(6, &[0; 100]);
+        assert_eq!(r.get(6), None);
     }
 }

@@ -314,7 +314,7 @@ impl Walk {
             at.w.ev().f.timestamp = Some(t);
             let skew = at.w.cfg.skew_secs;
             let max_age = at.w.cfg.max_age_secs;
-            if t > now + skew {
+            if t > now.saturating_add(skew) {
                 at.report(
                     Code::TimestampFuture,
                     format!(
@@ -324,7 +324,7 @@ impl Walk {
                     ),
                     Some("unix time is UTC: check the sender's clock and time zone".into()),
                 );
-            } else if now - t > max_age {
+            } else if now.saturating_sub(t) > max_age {
                 at.report(
                     Code::TimestampStale,
                     format!(
@@ -498,7 +498,10 @@ impl Walk {
                 let d = checks::date(s, &mut at);
                 match which {
                     DateField::LeaseStart => at.w.ev().f.lease_start = d,
-                    DateField::LeaseEnd => at.w.ev().f.lease_end = d,
+                    DateField::LeaseEnd => {
+                        at.w.ev().f.lease_end = d;
+                        at.w.ev().lease_end_text.set(s);
+                    }
                     DateField::Arrival | DateField::Departure => {}
                 }
             }

@@ -450,7 +450,8 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
-        let n = i64::try_from(v).map_or(Num::Float(v as f64), Num::Int);
+        // Past i64, an integer is still an integer (a timestamp in nanoseconds, say).
+        let n = Num::Int(i64::try_from(v).unwrap_or(i64::MAX));
         self.w.number(self.kind, self.element, n);
         Ok(canon::uint(v))
     }

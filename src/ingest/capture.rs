@@ -24,7 +24,11 @@ pub struct Capture {
 impl Capture {
     /// Opens (creating, mode 0600) or appends to the capture at `path`.
     pub fn open(path: &Path) -> io::Result<Capture> {
-        let file = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         Ok(Capture {
             path: path.to_owned(),
@@ -38,8 +42,16 @@ impl Capture {
     }
 
     /// Appends one record (buffered; see `flush`).
-    pub fn write(&mut self, received_ms: i64, label: &str, raw: Result<&[u8], u64>) -> io::Result<()> {
-        write!(self.out, "{{\"_capture\":1,\"received\":{received_ms},\"source\":")?;
+    pub fn write(
+        &mut self,
+        received_ms: i64,
+        label: &str,
+        raw: Result<&[u8], u64>,
+    ) -> io::Result<()> {
+        write!(
+            self.out,
+            "{{\"_capture\":1,\"received\":{received_ms},\"source\":"
+        )?;
         serde_json::to_writer(&mut self.out, label)?;
         match raw {
             Ok(bytes) => match std::str::from_utf8(bytes) {
@@ -123,10 +135,28 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let text = std::fs::read(&path).unwrap();
-        let back: Vec<_> = text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| unwrap(l).unwrap()).collect();
-        assert_eq!(back[0], Captured { received_ms: 1, source: "tcp://a:1".into(), raw: Ok(b"{\"a\":\"\\u001b\"}".to_vec()) });
+        let back: Vec<_> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| unwrap(l).unwrap())
+            .collect();
+        assert_eq!(
+            back[0],
+            Captured {
+                received_ms: 1,
+                source: "tcp://a:1".into(),
+                raw: Ok(b"{\"a\":\"\\u001b\"}".to_vec())
+            }
+        );
         assert_eq!(back[1].raw, Ok(b"\xff\xfe".to_vec()));
-        assert_eq!(back[2], Captured { received_ms: 3, source: "x\"y".into(), raw: Err(99) });
+        assert_eq!(
+            back[2],
+            Captured {
+                received_ms: 3,
+                source: "x\"y".into(),
+                raw: Err(99)
+            }
+        );
         assert!(unwrap(b"{\"data_set_id\":\"x\"}").is_none());
         assert!(unwrap(b"{\"_capture\":1,\"received\":\"no\"}").is_none());
     }

@@ -20,7 +20,9 @@ pub async fn run(path: PathBuf, ctx: Ctx) {
         match done {
             Ok(Ok(())) => ctx.status.set(SourceState::Ended),
             Ok(Err(e)) => ctx.status.set(SourceState::Failed(e.to_string())),
-            Err(e) => ctx.status.set(SourceState::Failed(format!("reader stopped: {e}"))),
+            Err(e) => ctx
+                .status
+                .set(SourceState::Failed(format!("reader stopped: {e}"))),
         }
         return;
     }
@@ -29,7 +31,10 @@ pub async fn run(path: PathBuf, ctx: Ctx) {
 
 fn is_gzip(path: &Path) -> bool {
     let mut magic = [0u8; 2];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b]
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
 }
 
 /// A record from a framed line, unwrapping capture lines.
@@ -56,7 +61,10 @@ fn record(ctx: &Ctx, line: u64, frame: Frame) -> Record {
 fn read_gzip(path: &Path, ctx: &Ctx) -> io::Result<()> {
     ctx.status.set(SourceState::Connected);
     let file = std::fs::File::open(path)?;
-    let mut lines = LineReader::new(flate2::read::MultiGzDecoder::new(file), ctx.opts.max_line_bytes);
+    let mut lines = LineReader::new(
+        flate2::read::MultiGzDecoder::new(file),
+        ctx.opts.max_line_bytes,
+    );
     let mut batch = Vec::new();
     while let Some(line) = lines.next_line()? {
         let (n, frame) = match line {
@@ -101,7 +109,8 @@ async fn follow(path: &Path, ctx: &Ctx) {
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) if ctx.opts.follow => {
-                ctx.status.set(SourceState::Waiting(format!("{shown}: {e}")));
+                ctx.status
+                    .set(SourceState::Waiting(format!("{shown}: {e}")));
                 tokio::time::sleep(ctx.opts.poll).await;
                 continue;
             }
@@ -109,12 +118,9 @@ async fn follow(path: &Path, ctx: &Ctx) {
         };
         ctx.status.set(SourceState::Connected);
         match read_file(file, path, ctx).await {
-            Ok(true) => continue,
+            Ok(true) => {}
             Ok(false) => return,
-            Err(e) => {
-                ctx.status.set(SourceState::Failed(format!("{shown}: {e}")));
-                return;
-            }
+            Err(e) => return ctx.status.set(SourceState::Failed(format!("{shown}: {e}"))),
         }
     }
 }
@@ -145,7 +151,10 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
         match look_at_path(path, id, pos) {
             AtEnd::Wait => tokio::time::sleep(ctx.opts.poll).await,
             AtEnd::Truncated => {
-                ctx.status.error(format!("{} was truncated: reading it from the start", path.display()));
+                ctx.status.error(format!(
+                    "{} was truncated: reading it from the start",
+                    path.display()
+                ));
                 file.seek(SeekFrom::Start(0))?;
                 framer = LineFramer::new(ctx.opts.max_line_bytes);
                 (pos, line) = (0, 0);
@@ -157,7 +166,10 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
                 framer.feed(&rest, &mut frames);
                 framer.finish(&mut frames);
                 send_frames(ctx, &mut frames, &mut line).await;
-                ctx.status.error(format!("{} was rotated: following the new file", path.display()));
+                ctx.status.error(format!(
+                    "{} was rotated: following the new file",
+                    path.display()
+                ));
                 return Ok(true);
             }
         }

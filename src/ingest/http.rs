@@ -57,7 +57,11 @@ impl TokenBucket {
 pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
-        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot listen on {addr}: {e}"))),
+        Err(e) => {
+            return ctx
+                .status
+                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
+        }
     };
     let local = listener.local_addr().map_or(addr, |a| a.to_string());
     let bucket = ctx.opts.rate_limit.map(|r| Mutex::new(TokenBucket::new(r)));
@@ -70,13 +74,19 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     let app = Router::new().fallback(handle).with_state(endpoint);
     ctx.status.set(SourceState::Listening(local));
     if let Err(e) = axum::serve(listener, app).await {
-        ctx.status.set(SourceState::Failed(format!("server stopped: {e}")));
+        ctx.status
+            .set(SourceState::Failed(format!("server stopped: {e}")));
     }
 }
 
 pub fn error(status: StatusCode, message: &str) -> Response {
     let body = json!({"status": status.as_u16(), "error": message});
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Compares in time independent of where the strings differ.
@@ -92,6 +102,7 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
 }
 
 /// Checks everything that can be refused before reading the body.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once per refusal
 pub fn precheck(
     method: &Method,
     path: &str,
@@ -105,13 +116,15 @@ pub fn precheck(
     }
     if method != Method::POST {
         let mut r = error(StatusCode::METHOD_NOT_ALLOWED, "events are sent with POST");
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return Err(r);
     }
     if let Some(token) = token {
         if !authorized(headers, token) {
             let mut r = error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return Err(r);
         }
     }
@@ -126,10 +139,14 @@ pub fn precheck(
 }
 
 pub fn too_large(max_body: usize) -> Response {
-    error(StatusCode::PAYLOAD_TOO_LARGE, &format!("the body is over the {max_body}-byte limit"))
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the body is over the {max_body}-byte limit"),
+    )
 }
 
 /// Reads the body up to the limit.
+#[allow(clippy::result_large_err)]
 pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Response> {
     match axum::body::to_bytes(body, max_body).await {
         Ok(bytes) => Ok(bytes.to_vec()),
@@ -140,7 +157,10 @@ pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Respo
             Err(if over {
                 too_large(max_body)
             } else {
-                error(StatusCode::BAD_REQUEST, &format!("cannot read the body: {e}"))
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("cannot read the body: {e}"),
+                )
             })
         }
     }
@@ -149,14 +169,22 @@ pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Respo
 async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let opts = &ep.ctx.opts;
-    if let Err(r) = precheck(&parts.method, parts.uri.path(), &parts.headers, ep.path.as_deref(), opts.token.as_deref(), opts.max_body) {
+    if let Err(r) = precheck(
+        &parts.method,
+        parts.uri.path(),
+        &parts.headers,
+        ep.path.as_deref(),
+        opts.token.as_deref(),
+        opts.max_body,
+    ) {
         return r;
     }
     if let Some(bucket) = &ep.bucket {
-        let allowed = bucket.lock().map(|mut b| b.take(Instant::now())).unwrap_or(true);
+        let allowed = bucket.lock().map_or(true, |mut b| b.take(Instant::now()));
         if !allowed {
             let mut r = error(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         }
     }
@@ -168,11 +196,17 @@ async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
     let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw));
     rec.reply = Some(tx);
     if !ep.ctx.send(vec![rec]).await {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the pipeline is shutting down");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the pipeline is shutting down",
+        );
     }
     match rx.await {
         Ok(reply) => respond(&reply),
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the pipeline stopped before the request was processed"),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the pipeline stopped before the request was processed",
+        ),
     }
 }
 
@@ -202,15 +236,28 @@ pub fn respond(reply: &Reply) -> Response {
     }
     let unusable = |e: &EventResult| {
         e.status == Status::Malformed
-            || e.findings.iter().any(|f| matches!(f.code, Code::NotAnObject | Code::EmptyBatch))
+            || e.findings
+                .iter()
+                .any(|f| matches!(f.code, Code::NotAnObject | Code::EmptyBatch))
     };
     let events: Vec<Value> = reply.events.iter().map(result_json).collect();
     if reply.events.iter().all(unusable) {
-        let body = json!({"status": 400, "error": "the body holds no usable event", "events": events});
-        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
+        let body =
+            json!({"status": 400, "error": "the body holds no usable event", "events": events});
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
     }
     let body = json!({"status": 200, "received": reply.events.len(), "events": events});
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

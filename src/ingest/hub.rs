@@ -135,7 +135,9 @@ impl Hub {
 
     /// Writes the record to the capture; false when that failed.
     fn capture(&mut self, rec: &Record, label: &str) -> bool {
-        let Some(c) = self.capture.as_mut() else { return true };
+        let Some(c) = self.capture.as_mut() else {
+            return true;
+        };
         let raw = match &rec.body {
             Body::Raw(raw) => Ok(raw.as_slice()),
             Body::TooLong(len) => Err(*len),
@@ -150,7 +152,11 @@ impl Hub {
     }
 
     fn capture_failed(&mut self, e: &std::io::Error) {
-        let path = self.capture.as_ref().map(|c| c.path().display().to_string()).unwrap_or_default();
+        let path = self
+            .capture
+            .as_ref()
+            .map(|c| c.path().display().to_string())
+            .unwrap_or_default();
         let message = format!("capture {path}: {e}; events are still processed but not captured");
         for s in &self.statuses {
             s.error(message.clone());
@@ -170,7 +176,14 @@ impl Hub {
             received_ms: rec.received_ms,
             upstream: rec.upstream.as_deref(),
         };
-        let Hub { engine, recent, out, events, max_line, .. } = self;
+        let Hub {
+            engine,
+            recent,
+            out,
+            events,
+            max_line,
+            ..
+        } = self;
         let mut sink = |r: &EventReport| {
             *events += 1;
             out.event(r, &origin);

@@ -31,11 +31,19 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
         .build()
     {
         Ok(c) => c,
-        Err(e) => return ctx.status.set(SourceState::Failed(format!("HTTP client: {e}"))),
+        Err(e) => {
+            return ctx
+                .status
+                .set(SourceState::Failed(format!("HTTP client: {e}")))
+        }
     };
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
-        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot listen on {addr}: {e}"))),
+        Err(e) => {
+            return ctx
+                .status
+                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
+        }
     };
     let local = listener.local_addr().map_or(addr, |a| a.to_string());
     let tap = Arc::new(Tap {
@@ -45,9 +53,11 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
         seq: Seq::default(),
     });
     let app = Router::new().fallback(handle).with_state(tap);
-    ctx.status.set(SourceState::Listening(format!("{local} → {upstream}")));
+    ctx.status
+        .set(SourceState::Listening(format!("{local} → {upstream}")));
     if let Err(e) = axum::serve(listener, app).await {
-        ctx.status.set(SourceState::Failed(format!("server stopped: {e}")));
+        ctx.status
+            .set(SourceState::Failed(format!("server stopped: {e}")));
     }
 }
 
@@ -55,8 +65,16 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
 fn hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "connection" | "keep-alive" | "proxy-authenticate" | "proxy-authorization" | "te" | "trailer"
-            | "transfer-encoding" | "upgrade" | "host" | "content-length"
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
     )
 }
 
@@ -71,7 +89,14 @@ fn forwardable(headers: &HeaderMap) -> HeaderMap {
 async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let max_body = tap.ctx.opts.max_body;
-    if let Err(r) = precheck(&parts.method, parts.uri.path(), &parts.headers, None, None, max_body) {
+    if let Err(r) = precheck(
+        &parts.method,
+        parts.uri.path(),
+        &parts.headers,
+        None,
+        None,
+        max_body,
+    ) {
         return r;
     }
     let raw = match read_body(body, max_body).await {
@@ -92,7 +117,10 @@ async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
         Ok(resp) => {
             let status = resp.status();
             let headers = forwardable(resp.headers());
-            resp.bytes().await.map(|b| (status, headers, b)).map_err(|e| e.to_string())
+            resp.bytes()
+                .await
+                .map(|b| (status, headers, b))
+                .map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
     };

@@ -43,7 +43,9 @@ impl SourceSpec {
         let need_addr = |rest: &str| -> Result<String, String> {
             let addr = rest.split(['/', '?']).next().unwrap_or("");
             match addr.rsplit_once(':') {
-                Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(addr.to_owned()),
+                Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+                    Ok(addr.to_owned())
+                }
                 _ => Err(format!("{text:?}: expected {scheme}://HOST:PORT")),
             }
         };
@@ -122,26 +124,65 @@ mod tests {
         assert_eq!(p("events.ndjson"), SourceSpec::File("events.ndjson".into()));
         assert_eq!(p("file:/tmp/a"), SourceSpec::File("/tmp/a".into()));
         assert_eq!(p("-"), SourceSpec::Stdin);
-        assert_eq!(p("tcp://127.0.0.1:9000"), SourceSpec::Tcp("127.0.0.1:9000".into()));
-        assert_eq!(p("tcp-listen://[::1]:9000"), SourceSpec::TcpListen("[::1]:9000".into()));
-        assert_eq!(p("udp://localhost:9001"), SourceSpec::Udp("localhost:9001".into()));
-        assert_eq!(p("unix:///tmp/s.sock"), SourceSpec::Unix("/tmp/s.sock".into()));
-        assert_eq!(p("unix-listen:///tmp/s.sock"), SourceSpec::UnixListen("/tmp/s.sock".into()));
-        assert_eq!(p("wss://stream.example/events?x=1"), SourceSpec::WebSocket("wss://stream.example/events?x=1".into()));
+        assert_eq!(
+            p("tcp://127.0.0.1:9000"),
+            SourceSpec::Tcp("127.0.0.1:9000".into())
+        );
+        assert_eq!(
+            p("tcp-listen://[::1]:9000"),
+            SourceSpec::TcpListen("[::1]:9000".into())
+        );
+        assert_eq!(
+            p("udp://localhost:9001"),
+            SourceSpec::Udp("localhost:9001".into())
+        );
+        assert_eq!(
+            p("unix:///tmp/s.sock"),
+            SourceSpec::Unix("/tmp/s.sock".into())
+        );
+        assert_eq!(
+            p("unix-listen:///tmp/s.sock"),
+            SourceSpec::UnixListen("/tmp/s.sock".into())
+        );
+        assert_eq!(
+            p("wss://stream.example/events?x=1"),
+            SourceSpec::WebSocket("wss://stream.example/events?x=1".into())
+        );
         assert_eq!(
             p("http-listen://127.0.0.1:4390/events"),
-            SourceSpec::HttpListen { addr: "127.0.0.1:4390".into(), path: Some("/events".into()) }
+            SourceSpec::HttpListen {
+                addr: "127.0.0.1:4390".into(),
+                path: Some("/events".into())
+            }
         );
-        assert_eq!(p("http-listen://127.0.0.1:4390"), SourceSpec::HttpListen { addr: "127.0.0.1:4390".into(), path: None });
+        assert_eq!(
+            p("http-listen://127.0.0.1:4390"),
+            SourceSpec::HttpListen {
+                addr: "127.0.0.1:4390".into(),
+                path: None
+            }
+        );
         assert_eq!(
             p("proxy://127.0.0.1:8080?upstream=https://capi.example/v1"),
-            SourceSpec::Proxy { addr: "127.0.0.1:8080".into(), upstream: "https://capi.example/v1".into() }
+            SourceSpec::Proxy {
+                addr: "127.0.0.1:8080".into(),
+                upstream: "https://capi.example/v1".into()
+            }
         );
     }
 
     #[test]
     fn rejects_malformed_specs() {
-        for bad in ["tcp://nohost", "tcp://:80", "tcp://h:99999", "unix://relative", "gopher://x:1", "proxy://127.0.0.1:1", "proxy://127.0.0.1:1?upstream=ftp://x", ""] {
+        for bad in [
+            "tcp://nohost",
+            "tcp://:80",
+            "tcp://h:99999",
+            "unix://relative",
+            "gopher://x:1",
+            "proxy://127.0.0.1:1",
+            "proxy://127.0.0.1:1?upstream=ftp://x",
+            "",
+        ] {
             assert!(SourceSpec::parse(bad).is_err(), "{bad}");
         }
     }

@@ -43,7 +43,9 @@ impl SourceState {
         match self {
             SourceState::Listening(addr) => format!("listening on {addr}"),
             SourceState::Reconnecting {
-                attempt, reason, next_attempt,
+                attempt,
+                reason,
+                next_attempt,
             } => {
                 let wait = next_attempt
                     .duration_since(SystemTime::now())

@@ -66,7 +66,9 @@ pub async fn run_stdin(ctx: Ctx) {
     let seq = Seq::default();
     match pump(tokio::io::stdin(), &ctx, &seq).await {
         Ok(_) => ctx.status.set(SourceState::Ended),
-        Err(e) => ctx.status.set(SourceState::Failed(format!("reading standard input: {e}"))),
+        Err(e) => ctx
+            .status
+            .set(SourceState::Failed(format!("reading standard input: {e}"))),
     }
 }
 
@@ -114,7 +116,12 @@ pub async fn run_unix(path: PathBuf, ctx: Ctx) {
 }
 
 /// Serves one accepted client until it disconnects.
-fn serve_client<S: AsyncRead + Unpin + Send + 'static>(stream: S, peer: String, ctx: &Ctx, seq: &Seq) {
+fn serve_client<S: AsyncRead + Unpin + Send + 'static>(
+    stream: S,
+    peer: String,
+    ctx: &Ctx,
+    seq: &Seq,
+) {
     Counters::add(&ctx.status.counters.connections, 1);
     let (ctx, seq) = (ctx.clone(), seq.clone());
     tokio::spawn(async move {
@@ -133,7 +140,11 @@ async fn accept_failed(ctx: &Ctx, e: &io::Error) {
 pub async fn run_tcp_listen(addr: String, ctx: Ctx) {
     let listener = match TcpListener::bind(&addr).await {
         Ok(l) => l,
-        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot listen on {addr}: {e}"))),
+        Err(e) => {
+            return ctx
+                .status
+                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
+        }
     };
     let local = listener.local_addr().map_or(addr, |a| a.to_string());
     ctx.status.set(SourceState::Listening(local));
@@ -157,7 +168,8 @@ pub async fn run_unix_listen(path: PathBuf, ctx: Ctx) {
             return ctx.status.set(SourceState::Failed(reason));
         }
     };
-    ctx.status.set(SourceState::Listening(path.display().to_string()));
+    ctx.status
+        .set(SourceState::Listening(path.display().to_string()));
     let seq = Seq::default();
     loop {
         match listener.accept().await {

@@ -2,14 +2,18 @@
 //! dropped and counted.
 
 use super::status::SourceState;
-use super::{Body, Ctx};
 use super::stream::Seq;
+use super::{Body, Ctx};
 use tokio::net::UdpSocket;
 
 pub async fn run(addr: String, ctx: Ctx) {
     let socket = match UdpSocket::bind(&addr).await {
         Ok(s) => s,
-        Err(e) => return ctx.status.set(SourceState::Failed(format!("cannot bind {addr}: {e}"))),
+        Err(e) => {
+            return ctx
+                .status
+                .set(SourceState::Failed(format!("cannot bind {addr}: {e}")))
+        }
     };
     let local = socket.local_addr().map_or(addr, |a| a.to_string());
     ctx.status.set(SourceState::Listening(local));

@@ -41,12 +41,16 @@ pub async fn run(url: String, ctx: Ctx) {
     }
 }
 
-type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(url: &str, ctx: &Ctx) -> Result<WsStream, String> {
-    let mut request = url.into_client_request().map_err(|e| format!("{url}: {e}"))?;
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| format!("{url}: {e}"))?;
     for (name, value) in &ctx.opts.ws_headers {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name}: {e}"))?;
         let value = HeaderValue::from_str(value).map_err(|e| format!("header {name}: {e}"))?;
         request.headers_mut().insert(name, value);
     }

@@ -85,6 +85,15 @@ pub fn document(s: &Summary) -> Value {
         "duplicates": {"exact": a.duplicates.exact, "conflict": a.duplicates.conflict,
                        "id_reused": a.duplicates.id_reused, "without_id": a.duplicates.without_id,
                        "id_in_other_data_set": a.duplicates.other_space, "keys": s.dedup_keys},
+        "duplicate_keys": a.top_duplicate_keys().into_iter().take(100).map(|k| json!({
+            "data_set_id": k.data_set_id, "id": k.id, "duplicates": k.duplicates,
+            "exact": k.exact, "conflict": k.conflict, "id_reused": k.id_reused,
+            "first_line": k.first_line,
+            "first_input": s.inputs.get(k.first_source as usize),
+            "first_seen_ms": k.first_seen_ms, "last_seen_ms": k.last_seen_ms,
+            "inputs": k.sources.iter().filter_map(|i| s.inputs.get(*i as usize)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "duplicate_keys_overflow": a.duplicate_keys_overflow,
         "funnel": funnel,
         "value_by_currency": values,
         "event_types": crate::ecapi::event_type::EventType::all()

@@ -2,16 +2,25 @@
 //! Written by hand onto the output buffer: this runs for every event of every check.
 
 use crate::engine::report::EventReport;
+use crate::ingest::Upstream;
+use crate::jsontext::write_quoted;
 use std::io::{self, Write};
 
-/// Writes one event's record followed by a newline. `source` names the input; `received`
-/// (unix ms) is included for live sources.
-pub fn write_event<W: Write>(
-    w: &mut W,
-    r: &EventReport,
-    source: &str,
-    received: Option<i64>,
-) -> io::Result<()> {
+/// What a record says besides the engine's report.
+#[derive(Default)]
+pub struct Extra<'a> {
+    /// The input or source label.
+    pub source: &'a str,
+    /// Label of the source of a duplicate's first occurrence.
+    pub first_source: Option<&'a str>,
+    /// Receive time (unix ms), for live sources and captures.
+    pub received_ms: Option<i64>,
+    /// What the real endpoint answered, for proxied events.
+    pub upstream: Option<&'a Upstream>,
+}
+
+/// Writes one event's record followed by a newline.
+pub fn write_event<W: Write>(w: &mut W, r: &EventReport, x: &Extra) -> io::Result<()> {
     write!(w, "{{\"line\":{},\"index\":", r.line)?;
     opt_num(w, r.index)?;
     write!(w, ",\"status\":\"{}\",\"event_type\":", r.status.name())?;
@@ -33,9 +42,15 @@ pub fn write_event<W: Write>(
                 d.first_line
             )?;
             opt_num(w, d.first_index)?;
+            if let Some(first) = x.first_source {
+                w.write_all(b",\"first_source\":")?;
+                write_quoted(w, first)?;
+            }
             if d.paths_known && !d.paths.is_empty() {
                 w.write_all(b",\"paths\":")?;
-                serde_json::to_writer(&mut *w, &d.paths)?;
+                w.write_all(
+                    crate::jsontext::escape_unsafe(&serde_json::to_string(&d.paths)?).as_bytes(),
+                )?;
             }
             w.write_all(b"}")?;
         }
@@ -51,28 +66,40 @@ pub fn write_event<W: Write>(
             f.severity().name(),
             f.code.name()
         )?;
-        serde_json::to_writer(&mut *w, &f.path)?;
+        write_quoted(w, &f.path)?;
         w.write_all(b",\"value\":")?;
         w.write_all(f.value.as_deref().unwrap_or("null").as_bytes())?;
         w.write_all(b",\"message\":")?;
-        serde_json::to_writer(&mut *w, &f.message)?;
+        write_quoted(w, &f.message)?;
         if let Some(h) = &f.hint {
             w.write_all(b",\"hint\":")?;
-            serde_json::to_writer(&mut *w, h)?;
+            write_quoted(w, h)?;
         }
         write!(w, ",\"spec\":\"{}\"}}", f.code.rule().spec)?;
     }
     w.write_all(b"],\"source\":")?;
-    serde_json::to_writer(&mut *w, source)?;
-    if let Some(ms) = received {
+    write_quoted(w, x.source)?;
+    if let Some(ms) = x.received_ms {
         write!(w, ",\"received\":{ms}")?;
+    }
+    if let Some(u) = x.upstream {
+        w.write_all(b",\"upstream\":{\"status\":")?;
+        match u.status {
+            Some(s) => write!(w, "{s}")?,
+            None => w.write_all(b"null")?,
+        }
+        write!(w, ",\"latency_ms\":{},\"body\":", u.latency_ms)?;
+        write_quoted(w, &u.body)?;
+        w.write_all(b",\"error\":")?;
+        opt_str(w, u.error.as_deref())?;
+        w.write_all(b"}")?;
     }
     w.write_all(b"}\n")
 }
 
 fn opt_str<W: Write>(w: &mut W, s: Option<&str>) -> io::Result<()> {
     match s {
-        Some(s) => serde_json::to_writer(&mut *w, s).map_err(io::Error::from),
+        Some(s) => write_quoted(w, s),
         None => w.write_all(b"null"),
     }
 }

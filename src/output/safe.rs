@@ -5,10 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+use crate::jsontext::is_unsafe;
 
 /// `s` with every unsafe character replaced by `\u{…}`.
 pub fn safe(s: &str) -> Cow<'_, str> {

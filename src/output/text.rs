@@ -49,6 +49,22 @@ pub fn render(s: &Summary) -> String {
         thousands(d.without_id),
         thousands(d.other_space)
     );
+    for k in a.top_duplicate_keys().into_iter().take(5) {
+        let _ = writeln!(
+            o,
+            "            {} × data_set_id {} id {} (first at line {}{}{})",
+            thousands(k.duplicates + 1),
+            safe_short(&k.data_set_id, 24),
+            safe_short(&k.id, 32),
+            k.first_line,
+            if k.conflict > 0 { ", conflicting" } else { "" },
+            if k.id_reused {
+                ", id reused for another event_type"
+            } else {
+                ""
+            }
+        );
+    }
     let objects = total - a.by_status[3];
     let cov: Vec<String> = MatchKey::ALL
         .iter()

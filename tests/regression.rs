@@ -1,0 +1,163 @@
+//! One test per reported bug, named after it.
+
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "1795784000";
+
+fn check(input: &str, extra: &[&str]) -> Vec<Value> {
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "--now", NOW, "--no-progress", "--format", "ndjson"])
+        .args(extra)
+        .arg("-")
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn codes(r: &Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const BASE: &str = r#""timestamp":1795783900,"source":"website","user_data":{"click_id":"c"}"#;
+
+#[test]
+fn check_with_two_jobs_stops_when_its_output_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.ndjson");
+    let gen = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["gen", "-n", "200000", "--now", NOW])
+        .arg("-o")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(gen.status.success());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
+        .args(["check", "-j", "2", "--no-progress", "--format", "ndjson"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe closes. The process must end on its own; the
+    // deadline only turns a hang into a failure instead of a stuck test run.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.code().is_some());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "check kept running after its output was closed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_empty_id_is_not_a_dedup_key() {
+    let input = format!(
+        "{{\"data_set_id\":\"d\",\"id\":\"\",\"event_type\":\"page_view\",{BASE}}}\n{{\"data_set_id\":\"d\",\"id\":\"\",\"event_type\":\"search\",{BASE}}}\n"
+    );
+    let recs = check(&input, &[]);
+    assert_eq!(recs[1]["duplicate"], Value::Null);
+    assert!(codes(&recs[1]).contains(&"id_empty".to_owned()));
+    assert!(!codes(&recs[1]).contains(&"id_reused".to_owned()));
+}
+
+#[test]
+fn c1_controls_and_bidi_overrides_are_escaped_in_ndjson() {
+    let input = format!("{{\"data_set_id\":\"ds\\u009b31m\\u202eevil\",\"id\":\"x\",\"event_type\":\"page_view\",{BASE}}}\n");
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "--now", NOW, "--format", "ndjson", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{9b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    let r: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(r["data_set_id"], "ds\u{9b}31m\u{202e}evil");
+}
+
+#[test]
+fn a_base64_digest_in_a_name_field_is_not_pii() {
+    let input = r#"{"data_set_id":"d","id":"x","event_type":"page_view","timestamp":1795783900,"source":"website","user_data":{"address":[{"first_name":"gcOMGhKCk0c3LaE5F4sS07+s3lsQf0e8cUvDkwIOxYY="}]}}"#;
+    let c = codes(&check(input, &[])[0]);
+    assert!(c.contains(&"hash_not_sha256".to_owned()), "{c:?}");
+    assert!(!c.contains(&"unhashed_pii".to_owned()), "{c:?}");
+}
+
+#[test]
+fn a_timestamp_past_i64_is_microseconds_not_a_fraction() {
+    let input = r#"{"data_set_id":"d","id":"x","event_type":"page_view","timestamp":18446744073709551615,"source":"website","user_data":{"click_id":"c"}}"#;
+    let c = codes(&check(input, &[])[0]);
+    assert_eq!(c, vec!["timestamp_microseconds"]);
+}
+
+#[test]
+fn an_ip_or_a_user_agent_alone_is_no_match_key() {
+    let input = r#"{"data_set_id":"d","id":"x","event_type":"page_view","timestamp":1795783900,"source":"website","user_data":{"event_user_agent":"Mozilla/5.0"}}"#;
+    assert!(codes(&check(input, &[])[0]).contains(&"no_match_keys".to_owned()));
+}
+
+#[test]
+fn duplicate_names_the_input_of_its_first_occurrence() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        format!("{{\"data_set_id\":\"d\",\"id\":\"x\",\"event_type\":\"page_view\",{BASE}}}\n");
+    let (a, b) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    std::fs::write(&a, &line).unwrap();
+    std::fs::write(&b, &line).unwrap();
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "--now", NOW, "--format", "ndjson"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let recs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        recs[1]["duplicate"]["first_source"],
+        a.display().to_string()
+    );
+}
+
+#[test]
+fn check_reads_captures_with_their_receive_times_and_labels() {
+    // Captured ten days after the event: fresh when it arrived, stale now.
+    let event = r#"{"data_set_id":"d","id":"x","event_type":"page_view","timestamp":1795000000,"source":"website","user_data":{"click_id":"c"}}"#;
+    let line = format!("{{\"_capture\":1,\"received\":1795000005000,\"source\":\"tcp-listen://127.0.0.1:9\",\"raw\":{}}}\n", serde_json::to_string(event).unwrap());
+    let recs = check(&line, &[]);
+    assert_eq!(recs[0]["status"], "ok", "{:?}", recs[0]);
+    assert_eq!(recs[0]["source"], "tcp-listen://127.0.0.1:9");
+    assert_eq!(recs[0]["received"], 1_795_000_005_000_i64);
+}
