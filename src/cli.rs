@@ -22,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate NDJSON files of events and report findings, duplicates and the funnel.
     Check(CheckArgs),
+    /// Follow live sources; print each event as it arrives (the `check --format ndjson` record
+    /// plus `source` and `received`).
+    Watch(WatchArgs),
     /// Generate seeded synthetic ECAPI traffic.
     Gen(GenArgs),
     /// Normalize and SHA-256 a value as the spec says.
@@ -133,4 +136,63 @@ pub struct HashArgs {
     /// Also print the normalized form.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// One JSON object per event.
+    Ndjson,
+    /// Nothing per event (with `--stats`, for counting and benchmarks).
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Sources: PATH, -, tcp://H:P, tcp-listen://H:P, udp://H:P, unix:///P, unix-listen:///P,
+    /// ws(s)://…, http-listen://H:P[/PATH], proxy://H:P?upstream=URL.
+    #[arg(required = true)]
+    pub sources: Vec<String>,
+    #[arg(long, value_enum, default_value_t = WatchFormat::Ndjson)]
+    pub format: WatchFormat,
+    /// Append every record received to this file (NDJSON, mode 0600).
+    #[arg(long)]
+    pub capture: Option<PathBuf>,
+    /// Stop after this many events.
+    #[arg(long)]
+    pub max_events: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// At the end, print counters (per source, and the hub's) as JSON on standard error.
+    #[arg(long)]
+    pub stats: bool,
+    /// Do not report source state changes on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Read files to their end and stop, instead of following them.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Allow listeners on addresses other than loopback.
+    #[arg(long)]
+    pub bind_any: bool,
+    /// Require `Authorization: Bearer <token>` on the endpoint, the token read from this
+    /// environment variable.
+    #[arg(long)]
+    pub token_env: Option<String>,
+    /// Largest HTTP body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_body: usize,
+    /// Requests per second the endpoint accepts before answering 429.
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Extra WebSocket handshake header, `Name: value`; `Name: env:VAR` reads the value from
+    /// the environment (repeatable).
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    #[arg(long)]
+    pub batch_key: Option<String>,
+    #[arg(long)]
+    pub dedup_window: Option<String>,
+    #[arg(long)]
+    pub max_line_bytes: Option<usize>,
 }

@@ -13,3 +13,4 @@ pub mod gen;
 pub mod ingest;
 pub mod jsontext;
 pub mod output;
+pub mod watch;

@@ -93,6 +93,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Watch(mut args) => {
+            if let Some(k) = args.batch_key.take() {
+                settings.engine.walk.batch_key = k;
+            }
+            if let Some(n) = args.max_line_bytes {
+                anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
+                settings.max_line_bytes = n;
+            }
+            if let Some(w) = &args.dedup_window {
+                let d = parse_duration(w).with_context(|| {
+                    format!("--dedup-window: expected a duration like 48h, got {w:?}")
+                })?;
+                settings.engine.dedup_window = Some(d);
+            }
+            ecapi_scope::watch::run(&args, &settings)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
         Command::Rules { format } => {

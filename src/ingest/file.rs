@@ -38,9 +38,9 @@ fn is_gzip(path: &Path) -> bool {
 }
 
 /// A record from a framed line, unwrapping capture lines.
-fn record(ctx: &Ctx, line: u64, frame: Frame) -> Record {
+fn record(ctx: &Ctx, frame: Frame) -> Record {
     match frame {
-        Frame::Line(raw) if capture::is_capture_line(&raw) => match capture::unwrap(&raw) {
+        Frame::Line(line, raw) if capture::is_capture_line(&raw) => match capture::unwrap(&raw) {
             Some(c) => {
                 let body = match c.raw {
                     Ok(bytes) => Body::Raw(bytes),
@@ -53,8 +53,8 @@ fn record(ctx: &Ctx, line: u64, frame: Frame) -> Record {
             }
             None => ctx.record(line, Body::Raw(raw)),
         },
-        Frame::Line(raw) => ctx.record(line, Body::Raw(raw)),
-        Frame::TooLong(len) => ctx.record(line, Body::TooLong(len)),
+        Frame::Line(line, raw) => ctx.record(line, Body::Raw(raw)),
+        Frame::TooLong(line, len) => ctx.record(line, Body::TooLong(len)),
     }
 }
 
@@ -67,11 +67,11 @@ fn read_gzip(path: &Path, ctx: &Ctx) -> io::Result<()> {
     );
     let mut batch = Vec::new();
     while let Some(line) = lines.next_line()? {
-        let (n, frame) = match line {
-            Line::Record { text, line, .. } => (line, Frame::Line(text.to_vec())),
-            Line::TooLong { line, len, .. } => (line, Frame::TooLong(len)),
+        let frame = match line {
+            Line::Record { text, line, .. } => Frame::Line(line, text.to_vec()),
+            Line::TooLong { line, len, .. } => Frame::TooLong(line, len),
         };
-        batch.push(record(ctx, n, frame));
+        batch.push(record(ctx, frame));
         if batch.len() >= 1024 && ctx.tx.blocking_send(std::mem::take(&mut batch)).is_err() {
             return Ok(());
         }
@@ -130,21 +130,21 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
     let id = identity(&file.metadata()?);
     let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
     let mut buf = vec![0u8; 256 * 1024];
-    let (mut pos, mut line) = (0u64, 0u64);
+    let mut pos = 0u64;
     let mut frames = Vec::new();
     loop {
         let n = file.read(&mut buf)?;
         if n > 0 {
             pos += n as u64;
             framer.feed(&buf[..n], &mut frames);
-            if !send_frames(ctx, &mut frames, &mut line).await {
+            if !send_frames(ctx, &mut frames).await {
                 return Ok(false);
             }
             continue;
         }
         if !ctx.opts.follow {
             framer.finish(&mut frames);
-            send_frames(ctx, &mut frames, &mut line).await;
+            send_frames(ctx, &mut frames).await;
             ctx.status.set(SourceState::Ended);
             return Ok(false);
         }
@@ -157,7 +157,7 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
                 ));
                 file.seek(SeekFrom::Start(0))?;
                 framer = LineFramer::new(ctx.opts.max_line_bytes);
-                (pos, line) = (0, 0);
+                pos = 0;
             }
             AtEnd::Rotated => {
                 // Whatever was appended before the rename is still in this file.
@@ -165,7 +165,7 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
                 file.read_to_end(&mut rest)?;
                 framer.feed(&rest, &mut frames);
                 framer.finish(&mut frames);
-                send_frames(ctx, &mut frames, &mut line).await;
+                send_frames(ctx, &mut frames).await;
                 ctx.status.error(format!(
                     "{} was rotated: following the new file",
                     path.display()
@@ -176,13 +176,7 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
     }
 }
 
-async fn send_frames(ctx: &Ctx, frames: &mut Vec<Frame>, line: &mut u64) -> bool {
-    let batch: Vec<Record> = frames
-        .drain(..)
-        .map(|f| {
-            *line += 1;
-            record(ctx, *line, f)
-        })
-        .collect();
+async fn send_frames(ctx: &Ctx, frames: &mut Vec<Frame>) -> bool {
+    let batch: Vec<Record> = frames.drain(..).map(|f| record(ctx, f)).collect();
     ctx.send(batch).await
 }

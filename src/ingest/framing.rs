@@ -1,11 +1,11 @@
 //! Newline framing of byte streams (TCP, Unix sockets, stdin, files being followed), with a
 //! limit: a line over it is dropped as it arrives, never buffered, and reported by length.
 
-/// What the framer found in the bytes fed to it.
+/// What the framer found in the bytes fed to it, with the 1-based line it started on.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
-    Line(Vec<u8>),
-    TooLong(u64),
+    Line(u64, Vec<u8>),
+    TooLong(u64, u64),
 }
 
 pub struct LineFramer {
@@ -13,6 +13,8 @@ pub struct LineFramer {
     max: usize,
     /// Bytes of an over-long line dropped so far (`Some` while inside one).
     skipping: Option<u64>,
+    /// Lines completed so far (blank ones included).
+    lines: u64,
 }
 
 impl LineFramer {
@@ -21,6 +23,7 @@ impl LineFramer {
             buf: Vec::new(),
             max: max.max(1),
             skipping: None,
+            lines: 0,
         }
     }
 
@@ -32,7 +35,8 @@ impl LineFramer {
                 match newline {
                     Some(pos) => {
                         let total = *skipped + pos as u64;
-                        out.push(Frame::TooLong(total));
+                        self.lines += 1;
+                        out.push(Frame::TooLong(self.lines, total));
                         self.skipping = None;
                         data = &data[pos + 1..];
                     }
@@ -63,13 +67,14 @@ impl LineFramer {
     }
 
     fn emit(&mut self, out: &mut Vec<Frame>) {
+        self.lines += 1;
         if self.buf.last() == Some(&b'\r') {
             self.buf.pop();
         }
         if self.buf.len() > self.max {
-            out.push(Frame::TooLong(self.buf.len() as u64));
+            out.push(Frame::TooLong(self.lines, self.buf.len() as u64));
         } else if !self.buf.iter().all(u8::is_ascii_whitespace) {
-            out.push(Frame::Line(std::mem::take(&mut self.buf)));
+            out.push(Frame::Line(self.lines, std::mem::take(&mut self.buf)));
         }
         self.buf.clear();
     }
@@ -77,7 +82,8 @@ impl LineFramer {
     /// At end of stream: the last line, if it had no newline.
     pub fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some(skipped) = self.skipping.take() {
-            out.push(Frame::TooLong(skipped));
+            self.lines += 1;
+            out.push(Frame::TooLong(self.lines, skipped));
         } else if !self.buf.is_empty() {
             self.emit(out);
         }
@@ -102,7 +108,10 @@ mod tests {
     fn splits_across_chunks() {
         assert_eq!(
             frames(&[b"ab", b"c\r\n\n", b"  \nd"], 10),
-            vec![Frame::Line(b"abc".to_vec()), Frame::Line(b"d".to_vec())]
+            vec![
+                Frame::Line(1, b"abc".to_vec()),
+                Frame::Line(4, b"d".to_vec())
+            ]
         );
     }
 
@@ -113,11 +122,11 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Frame::Line(b"ok".to_vec()),
-                Frame::TooLong(200),
-                Frame::Line(b"next".to_vec())
+                Frame::Line(1, b"ok".to_vec()),
+                Frame::TooLong(2, 200),
+                Frame::Line(3, b"next".to_vec())
             ]
         );
-        assert_eq!(frames(&[&big], 50), vec![Frame::TooLong(100)]);
+        assert_eq!(frames(&[&big], 50), vec![Frame::TooLong(1, 100)]);
     }
 }

@@ -27,6 +27,10 @@ pub trait Output: Send {
     fn event(&mut self, report: &EventReport, origin: &Origin);
     /// Called after each batch; a printer flushes here.
     fn end_batch(&mut self) {}
+    /// False once the output cannot take more (a closed pipe): the hub stops.
+    fn ok(&self) -> bool {
+        true
+    }
 }
 
 /// Discards reports (counting only happens in the engine).
@@ -89,7 +93,7 @@ impl Hub {
     pub fn run(mut self, mut rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Engine) {
         while let Some(batch) = rx.blocking_recv() {
             self.batch(batch);
-            if self.max_events.is_some_and(|m| self.events >= m) {
+            if self.max_events.is_some_and(|m| self.events >= m) || !self.out.ok() {
                 break;
             }
         }

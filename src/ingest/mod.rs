@@ -166,6 +166,12 @@ impl Ctx {
     }
 }
 
+/// Installs rustls' ring provider for the process (idempotent). The project uses ring so
+/// that a fresh machine builds it without extra tools.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -25,6 +25,7 @@ struct Tap {
 }
 
 pub async fn run(addr: String, upstream: String, ctx: Ctx) {
+    super::init_tls();
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())

@@ -46,8 +46,8 @@ pub async fn pump<R: AsyncRead + Unpin>(mut r: R, ctx: &Ctx, seq: &Seq) -> io::R
             .drain(..)
             .map(|f| {
                 let body = match f {
-                    Frame::Line(raw) => Body::Raw(raw),
-                    Frame::TooLong(len) => Body::TooLong(len),
+                    Frame::Line(_, raw) => Body::Raw(raw),
+                    Frame::TooLong(_, len) => Body::TooLong(len),
                 };
                 ctx.record(seq.next(), body)
             })
