@@ -138,7 +138,7 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
     for spec in &specs {
         ingest::check_bind(spec, &opts).map_err(anyhow::Error::msg)?;
     }
-    anyhow::ensure!(specs.len() <= usize::from(u16::MAX), "too many sources");
+    anyhow::ensure!(u16::try_from(specs.len()).is_ok(), "too many sources");
     let duration = match &args.duration {
         Some(d) => Some(
             parse_duration(d)
