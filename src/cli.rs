@@ -118,8 +118,18 @@ pub struct GenArgs {
     #[arg(long, default_value = "events")]
     pub batch_key: String,
     /// Write here instead of standard output.
-    #[arg(long, short = 'o')]
+    #[arg(long, short = 'o', conflicts_with = "to")]
     pub out: Option<PathBuf>,
+    /// Send to a live target instead: tcp://HOST:PORT, unix:///PATH (one line per event), or
+    /// an endpoint http(s)://… (one POST per line).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Lines per second (default: as fast as possible).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// POSTs in flight at once, with --to http(s)://….
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
     /// Print what was generated (counts by fault) to standard error.
     #[arg(long)]
     pub stats: bool,

@@ -161,6 +161,15 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
         batch_key: args.batch_key,
         ..GenOptions::default()
     };
+    if let Some(to) = &args.to {
+        let target = gen::target::Target::parse(to).map_err(anyhow::Error::msg)?;
+        let sent = gen::target::send(opts, &target, args.rate, args.concurrency)
+            .with_context(|| format!("sending to {to}"))?;
+        if args.stats {
+            eprintln!("{}", serde_json::to_string_pretty(&sent)?);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let stats = match &args.out {
         Some(path) => {
             let file = std::fs::File::create(path)

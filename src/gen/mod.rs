@@ -14,6 +14,7 @@ mod json;
 mod people;
 mod pick;
 mod props;
+pub mod target;
 mod users;
 mod vertical;
 mod vocab;

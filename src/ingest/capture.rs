@@ -29,7 +29,10 @@ impl Capture {
             .append(true)
             .mode(0o600)
             .open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        // An existing capture is tightened too; a device (say /dev/full) is left alone.
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         Ok(Capture {
             path: path.to_owned(),
             out: BufWriter::with_capacity(256 * 1024, file),
