@@ -84,14 +84,14 @@ pub fn send(
     let mut sent = Sent::default();
     match target {
         Target::Tcp(addr) => {
-            sent.lines = stream_lines(&mut gen, std::net::TcpStream::connect(addr)?, rate)?
+            sent.lines = stream_lines(&mut gen, std::net::TcpStream::connect(addr)?, rate)?;
         }
         Target::Unix(path) => {
             sent.lines = stream_lines(
                 &mut gen,
                 std::os::unix::net::UnixStream::connect(path)?,
                 rate,
-            )?
+            )?;
         }
         Target::Http(url) => {
             let gen = Arc::new(Mutex::new(gen));
