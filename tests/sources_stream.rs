@@ -1,7 +1,7 @@
 //! Sources over real loopback sockets and real files: following, rotation, truncation,
 //! reconnection after the peer restarts, garbage and oversized input.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+#![allow(clippy::unwrap_used, clippy::result_large_err)] // test code: a panic is a test failure
 
 mod support;
 
