@@ -1,0 +1,300 @@
+//! The ECAPI endpoint and the proxy tap over real HTTP on loopback, with the hub answering:
+//! status codes, per-event results, captures before acknowledgement, upstream failures.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+mod support;
+
+use ecapi_scope::config::Settings;
+use ecapi_scope::engine::report::EventReport;
+use ecapi_scope::ingest::capture::Capture;
+use ecapi_scope::ingest::hub::{Hub, Origin, Output};
+use ecapi_scope::ingest::spec::SourceSpec;
+use ecapi_scope::ingest::status::{SourceState, SourceStatus};
+use ecapi_scope::ingest::{Ctx, IngestOptions};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use support::{fast_options, DEADLINE};
+
+/// What the hub reported, per event: source label, status, upstream status.
+type Seen = Arc<Mutex<Vec<(String, String, Option<u16>)>>>;
+
+struct Collect(Seen);
+
+impl Output for Collect {
+    fn event(&mut self, r: &EventReport, o: &Origin) {
+        let up = o.upstream.and_then(|u| u.status);
+        self.0
+            .lock()
+            .unwrap()
+            .push((o.label.to_owned(), r.status.name().to_owned(), up));
+    }
+}
+
+struct Running {
+    status: Arc<SourceStatus>,
+    seen: Seen,
+    addr: String,
+}
+
+async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>) -> Running {
+    ecapi_scope::ingest::init_tls();
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let status = Arc::new(SourceStatus::new(spec));
+    let seen: Seen = Arc::default();
+    let hub = Hub::new(
+        &Settings::default(),
+        capture,
+        vec![Arc::clone(&status)],
+        Box::new(Collect(Arc::clone(&seen))),
+        None,
+    );
+    std::thread::spawn(move || hub.run(rx));
+    let ctx = Ctx {
+        id: 0,
+        status: Arc::clone(&status),
+        tx,
+        opts: Arc::new(opts),
+    };
+    ecapi_scope::ingest::spawn(SourceSpec::parse(spec).unwrap(), ctx);
+    let state = tokio::time::timeout(
+        DEADLINE,
+        status.wait_for(|s| matches!(s, SourceState::Listening(_) | SourceState::Failed(_))),
+    )
+    .await
+    .unwrap();
+    let SourceState::Listening(addr) = state else {
+        panic!("{state:?}")
+    };
+    let addr = addr.split(' ').next().unwrap().to_owned();
+    Running { status, seen, addr }
+}
+
+const EVENT: &str = r#"{"data_set_id":"d","id":"e1","timestamp":TS,"event_type":"page_view","source":"website","user_data":{"click_id":"c"}}"#;
+
+fn event(id: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    EVENT.replace("TS", &now.to_string()).replace("e1", id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_answers_with_the_spec_status_codes() {
+    let opts = IngestOptions {
+        token: Some("t0k".into()),
+        max_body: 1024,
+        ..fast_options()
+    };
+    let ep = run_with_hub("http-listen://127.0.0.1:0/events", opts, None).await;
+    let url = format!("http://{}/events", ep.addr);
+    let client = reqwest::Client::new();
+    let post = |body: String, token: Option<&str>| {
+        let mut req = client.post(&url).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let ok = post(format!("[{},{}]", event("a"), event("b")), Some("t0k"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["events"].as_array().unwrap().len(), 2);
+    assert_eq!(body["events"][1]["index"], 1);
+    assert_eq!(body["events"][0]["status"], "ok");
+
+    let bad = post("{not json".into(), Some("t0k")).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["events"][0]["findings"][0]["code"], "malformed_json");
+
+    assert_eq!(post(event("c"), None).await.unwrap().status(), 401);
+    assert_eq!(post(event("c"), Some("wrong")).await.unwrap().status(), 401);
+    let other = client
+        .post(format!("http://{}/other", ep.addr))
+        .bearer_auth("t0k")
+        .body(event("d"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
+    let get = client.get(&url).bearer_auth("t0k").send().await.unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(get.headers()["allow"], "POST");
+    assert_eq!(
+        post("x".repeat(2048), Some("t0k")).await.unwrap().status(),
+        413
+    );
+    // Only the two accepted events reached the engine.
+    assert_eq!(
+        ep.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.1 == "ok")
+            .count(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_rate_limit_answers_429() {
+    let opts = IngestOptions {
+        rate_limit: Some(1),
+        ..fast_options()
+    };
+    let ep = run_with_hub("http-listen://127.0.0.1:0", opts, None).await;
+    let client = reqwest::Client::new();
+    let sends = (0..20).map(|i| {
+        client
+            .post(format!("http://{}/", ep.addr))
+            .body(event(&i.to_string()))
+            .send()
+    });
+    let codes: Vec<u16> = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert!(codes.contains(&200), "{codes:?}");
+    assert!(codes.contains(&429), "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 200 || *c == 429));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_event_is_already_in_the_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.ndjson");
+    let ep = run_with_hub(
+        "http-listen://127.0.0.1:0",
+        fast_options(),
+        Some(Capture::open(&path).unwrap()),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    for i in 1..=20 {
+        let r = client
+            .post(format!("http://{}/", ep.addr))
+            .body(event(&i.to_string()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert_eq!(lines, i, "acknowledged before it was captured");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_capture_is_reported_and_ingest_goes_on() {
+    let ep = run_with_hub(
+        "http-listen://127.0.0.1:0",
+        fast_options(),
+        Some(Capture::open(std::path::Path::new("/dev/full")).unwrap()),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("http://{}/", ep.addr))
+        .body(event("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        500,
+        "the sender must retry what could not be kept"
+    );
+    assert!(ep.status.last_error().unwrap().contains("capture"));
+    let r = client
+        .post(format!("http://{}/", ep.addr))
+        .body(event("y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        ep.seen.lock().unwrap().len(),
+        2,
+        "events are still processed"
+    );
+}
+
+/// A stand-in for a partner's endpoint: answers 202 with a body and a header.
+async fn upstream() -> String {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/v1/events",
+        post(|body: String| async move {
+            (
+                axum::http::StatusCode::ACCEPTED,
+                [("x-partner", "yes")],
+                format!("{{\"got\":{}}}", body.len()),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_returns_the_upstream_answer_and_records_it() {
+    let up = upstream().await;
+    let proxy = run_with_hub(
+        &format!("proxy://127.0.0.1:0?upstream={up}"),
+        fast_options(),
+        None,
+    )
+    .await;
+    let body = event("p1");
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/events", proxy.addr))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.headers()["x-partner"], "yes");
+    assert_eq!(
+        r.text().await.unwrap(),
+        format!("{{\"got\":{}}}", body.len())
+    );
+    let seen = tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Some(s) = proxy.seen.lock().unwrap().first().cloned() {
+                return s;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen.1, "ok");
+    assert_eq!(seen.2, Some(202));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_answers_502_when_the_upstream_is_down() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let proxy = run_with_hub(
+        &format!("proxy://127.0.0.1:0?upstream={dead}"),
+        fast_options(),
+        None,
+    )
+    .await;
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/", proxy.addr))
+        .body(event("p2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    assert!(proxy.status.last_error().unwrap().contains("unreachable"));
+}
