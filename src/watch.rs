@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 /// Prints each event as an NDJSON record.
@@ -188,6 +189,9 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         joined
     });
     rt.block_on(async {
+        // Registered before any source runs, so an early Ctrl-C or TERM is not lost.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
         for (i, spec) in specs.into_iter().enumerate() {
             let ctx = Ctx {
                 id: i as u16,
@@ -209,10 +213,12 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         };
         tokio::select! {
             () = until => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
             _ = done_rx => {}
         }
-    });
+        Ok::<(), io::Error>(())
+    })?;
     // Ending the runtime drops every source (and their senders): the hub drains and returns.
     rt.shutdown_timeout(Duration::from_secs(2));
     let Ok(Ok((summary, _engine))) = watcher.join() else {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Ingest benchmark, all on loopback, in one run:
+#  1. single-event POSTs per second to the ECAPI endpoint with keep-alive (wrk, 32 connections,
+#     latency percentiles), capture on;
+#  2. a fixed number of POSTs (gen --to http://…), to prove nothing is lost: events accepted by
+#     the endpoint (200s) = events counted by the engine = lines in the capture file;
+#  3. TCP ingest of 1,000,000 events (gen --to tcp://…) in events/s, with the same proof.
+# Usage: benches/ingest.sh [SECONDS] [TCP_EVENTS]   (installs wrk from Debian if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+tcp_events=${2:-1000000}
+post_events=${POST_EVENTS:-100000}
+out=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet --bin ecapi-scope
+bin=$PWD/target/release/ecapi-scope
+
+# Starts `watch` with the given arguments; sets $pid and $addr (from its "listening on" line).
+start_watch() {
+  "$bin" watch --format none --stats "$@" 2> "$out/watch.err" &
+  pid=$!
+  for _ in $(seq 200); do
+    addr=$(sed -n 's/.*: listening on \([0-9.:]*\).*/\1/p' "$out/watch.err" | head -1)
+    [ -n "$addr" ] && return
+    sleep 0.05
+  done
+  echo "watch did not start" >&2; cat "$out/watch.err" >&2; exit 1
+}
+# Not in a $(…) subshell: only this shell can wait for its child.
+stop_watch() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; stats=$(tail -1 "$out/watch.err"); }
+field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print($2)" "$1"; }
+
+event=$("$bin" gen -n 1 --seed 9)
+cat > "$out/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[$event]]
+LUA
+
+echo "== 1. single-event POSTs, keep-alive, ${secs}s, 32 connections (wrk)"
+start_watch --capture "$out/cap1.ndjson" http-listen://127.0.0.1:0
+wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "http://$addr/" > "$out/wrk.txt"
+stop_watch
+grep -E "Requests/sec|Latency  |50%|90%|99%|requests in|Non-2xx" "$out/wrk.txt" | sed 's/^/   /'
+echo "   endpoint accepted $(field "$stats" "d['sources'][0]['records']"), engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap1.ndjson")"
+
+echo "== 2. $post_events POSTs, 32 in flight (gen --to http://…): nothing lost"
+start_watch --capture "$out/cap2.ndjson" http-listen://127.0.0.1:0
+start=$(date +%s.%N)
+"$bin" gen -n "$post_events" --seed 2 --to "http://$addr/" --concurrency 32 --stats 2> "$out/gen2.json"
+end=$(date +%s.%N)
+stop_watch
+ok=$(python3 -c "import json; print(json.load(open('$out/gen2.json'))['statuses'].get('200', 0))")
+echo "   sent $post_events, answered 200: $ok, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap2.ndjson") ($(awk -v n="$post_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}') requests/s)"
+
+echo "== 3. TCP ingest, $tcp_events events (gen --to tcp://…)"
+start_watch --capture "$out/cap3.ndjson" --max-events "$tcp_events" tcp-listen://127.0.0.1:0
+"$bin" gen -n "$tcp_events" --seed 3 -o "$out/tcp.ndjson"
+start=$(date +%s.%N)
+"$bin" gen -n "$tcp_events" --seed 3 --to "tcp://$addr"
+wait "$pid" || true
+end=$(date +%s.%N)
+stats=$(tail -1 "$out/watch.err")
+awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "   %.0f events/s (%.2f s)\n", n/(b-a), b-a}'
+echo "   sent $tcp_events, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap3.ndjson")"
