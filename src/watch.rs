@@ -178,7 +178,7 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         .enable_all()
         .build()?;
     let (tx, rx) = mpsc::channel(opts.queue);
-    let hub = Hub::new(settings, capture, statuses.clone(), out, args.max_events);
+    let hub = Hub::new(settings, capture, &statuses, out, args.max_events);
     let hub_thread = std::thread::Builder::new()
         .name("hub".into())
         .spawn(move || hub.run(rx))?;

@@ -45,7 +45,7 @@ async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>)
     let hub = Hub::new(
         &Settings::default(),
         capture,
-        vec![Arc::clone(&status)],
+        &[Arc::clone(&status)],
         Box::new(Collect(Arc::clone(&seen))),
         None,
     );

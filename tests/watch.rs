@@ -53,7 +53,7 @@ fn watch_prints_events_from_an_endpoint_and_a_file_then_stops_at_the_count() {
         .join(",");
     let code = raw_post(&addr, &format!("[{body}]"));
     assert_eq!(code.trim(), "200");
-    let status = child.wait().unwrap();
+    let status = wait_with_deadline(&mut child);
     assert!(status.success());
     let mut stdout = String::new();
     child
@@ -87,6 +87,21 @@ fn watch_prints_events_from_an_endpoint_and_a_file_then_stops_at_the_count() {
         std::fs::read_to_string(&capture).unwrap().lines().count() as u64,
         stats["hub"]["records"].as_u64().unwrap()
     );
+}
+
+/// Waits for the process; the deadline only turns a hang into a failure.
+fn wait_with_deadline(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("watch did not stop at --max-events");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 fn raw_post(addr: &str, body: &str) -> String {

@@ -77,7 +77,7 @@ impl InputLookup {
 impl PayloadLookup for InputLookup {
     fn payload(&mut self, locator: u64) -> Option<Vec<u8>> {
         if let Some(raw) = self.recent.get(locator) {
-            return Some(raw.to_vec());
+            return Some(raw);
         }
         let input = (locator >> OFFSET_BITS) as usize;
         self.read_at(input, locator & ((1 << OFFSET_BITS) - 1))

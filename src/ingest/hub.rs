@@ -1,16 +1,19 @@
 //! The hub: the one consumer of every source's records. It runs the engine on them, in
-//! arrival order, writes the capture, answers HTTP senders once their records are processed
-//! and captured, and hands each event's report to an output (the `watch` printer, the TUI).
+//! arrival order, and hands each event's report to an output (the `watch` printer, the TUI).
+//! The capture is written on a thread of its own, which answers HTTP senders once their
+//! records are both processed and captured: an acknowledged event is never lost.
 
 use super::capture::Capture;
 use super::status::SourceStatus;
 use super::{Body, EventResult, Record, Reply, Upstream};
 use crate::config::Settings;
+use crate::engine::facts::EventFacts;
 use crate::engine::recent::RecentPayloads;
 use crate::engine::report::EventReport;
-use crate::engine::{Engine, RecordMeta};
-use std::sync::Arc;
-use tokio::sync::mpsc;
+use crate::engine::{Committer, EngineConfig, Failure, RecordMeta, Validation, Validator};
+use std::sync::{mpsc as std_mpsc, Arc};
+use std::thread::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
 
 /// Raw records kept to diff conflicting duplicates against.
 const RECENT_BUDGET: usize = 64 * 1024 * 1024;
@@ -40,12 +43,133 @@ impl Output for NoOutput {
     fn event(&mut self, _: &EventReport, _: &Origin) {}
 }
 
+type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
+
+/// A processed batch on its way to the capture, with the answers that wait for it.
+struct CaptureJob {
+    records: Vec<(i64, Arc<str>, Body)>,
+    replies: Replies,
+}
+
+/// What the capture thread did.
+#[derive(Default)]
+struct CaptureOutcome {
+    lines: u64,
+    error: Option<String>,
+}
+
+/// Writes jobs to the capture, flushes, then sends their replies (with the error, if any).
+fn capture_thread(
+    mut capture: Capture,
+    jobs: &std_mpsc::Receiver<CaptureJob>,
+    statuses: &[Arc<SourceStatus>],
+) -> CaptureOutcome {
+    let mut error: Option<String> = None;
+    for job in jobs {
+        let mut failed = None;
+        for (received_ms, label, body) in &job.records {
+            let raw = match body {
+                Body::Raw(raw) => Ok(raw.as_slice()),
+                Body::TooLong(len) => Err(*len),
+            };
+            if let Err(e) = capture.write(*received_ms, label, raw) {
+                failed.get_or_insert(e);
+            }
+        }
+        if let Err(e) = capture.flush() {
+            failed.get_or_insert(e);
+        }
+        // Only the senders of records that could not be kept are told (and retry).
+        let message = failed.map(|e| {
+            let message = format!(
+                "capture {}: {e}; events are still processed but not captured",
+                capture.path().display()
+            );
+            for s in statuses {
+                s.error(message.clone());
+            }
+            message
+        });
+        for (tx, mut reply) in job.replies {
+            reply.capture_error.clone_from(&message);
+            let _ = tx.send(reply);
+        }
+        if message.is_some() {
+            error = message;
+        }
+    }
+    CaptureOutcome {
+        lines: capture.lines,
+        error,
+    }
+}
+
+/// What validation made of a record, on its way to the committing thread.
+enum Outcome {
+    Failure(Failure),
+    Events {
+        first: usize,
+        count: usize,
+        batch: bool,
+    },
+    TooLong(u64),
+}
+
+/// A batch of records with their validation, and the events it produced.
+#[derive(Default)]
+struct Validated {
+    records: Vec<(Record, Outcome)>,
+    events: Vec<EventFacts>,
+}
+
+/// Validates batches as they come from the sources, on a thread of its own, so that the hub
+/// thread only deduplicates, counts and reports. Committed batches come back for their buffers.
+fn validator_thread(
+    cfg: &EngineConfig,
+    mut rx: mpsc::Receiver<Vec<Record>>,
+    tx: &std_mpsc::SyncSender<Validated>,
+    back: &std_mpsc::Receiver<Validated>,
+) {
+    let mut validator = Validator::new(cfg);
+    let mut spare: Vec<EventFacts> = Vec::new();
+    while let Some(batch) = rx.blocking_recv() {
+        let mut out = match back.try_recv() {
+            Ok(mut old) => {
+                spare.append(&mut old.events);
+                old.records.clear();
+                old
+            }
+            Err(_) => Validated::default(),
+        };
+        for rec in batch {
+            let outcome = match &rec.body {
+                Body::TooLong(len) => Outcome::TooLong(*len),
+                Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
+                    Validation::Failure(f) => Outcome::Failure(f),
+                    Validation::Events { batch, .. } => {
+                        let first = out.events.len();
+                        validator.take_events(&mut out.events, &mut spare);
+                        Outcome::Events {
+                            first,
+                            count: out.events.len() - first,
+                            batch,
+                        }
+                    }
+                },
+            };
+            out.records.push((rec, outcome));
+        }
+        if tx.send(out).is_err() {
+            return;
+        }
+    }
+}
+
 pub struct Hub {
-    engine: Engine,
+    committer: Committer,
     recent: RecentPayloads,
-    capture: Option<Capture>,
-    capture_error: Option<String>,
-    statuses: Vec<Arc<SourceStatus>>,
+    capture: Option<(std_mpsc::SyncSender<CaptureJob>, JoinHandle<CaptureOutcome>)>,
+    labels: Vec<Arc<str>>,
     out: Box<dyn Output>,
     seq: u64,
     events: u64,
@@ -66,16 +190,28 @@ impl Hub {
     pub fn new(
         settings: &Settings,
         capture: Option<Capture>,
-        statuses: Vec<Arc<SourceStatus>>,
+        statuses: &[Arc<SourceStatus>],
         out: Box<dyn Output>,
         max_events: Option<u64>,
     ) -> Hub {
+        let labels = statuses
+            .iter()
+            .map(|s| Arc::from(s.label.as_str()))
+            .collect();
+        let capture = capture.and_then(|c| {
+            let (tx, rx) = std_mpsc::sync_channel(8);
+            let statuses = statuses.to_vec();
+            std::thread::Builder::new()
+                .name("capture".into())
+                .spawn(move || capture_thread(c, &rx, &statuses))
+                .ok()
+                .map(|handle| (tx, handle))
+        });
         Hub {
-            engine: Engine::new(settings.engine.clone()),
+            committer: Committer::new(settings.engine.clone()),
             recent: RecentPayloads::new(RECENT_BUDGET),
             capture,
-            capture_error: None,
-            statuses,
+            labels,
             out,
             seq: 0,
             events: 0,
@@ -84,91 +220,106 @@ impl Hub {
         }
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    pub fn committer(&self) -> &Committer {
+        &self.committer
     }
 
     /// Drains `rx` until every sender is gone or `max_events` events were seen. Blocking: run
-    /// it on its own thread.
-    pub fn run(mut self, mut rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Engine) {
-        while let Some(batch) = rx.blocking_recv() {
-            self.batch(batch);
+    /// it on its own thread (validation gets another).
+    pub fn run(mut self, rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Committer) {
+        let (vtx, vrx) = std_mpsc::sync_channel::<Validated>(8);
+        let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
+        let cfg = self.committer.config().clone();
+        let validator = std::thread::Builder::new()
+            .name("validate".into())
+            .spawn(move || validator_thread(&cfg, rx, &vtx, &back_rx));
+        for batch in &vrx {
+            let batch = self.batch(batch);
+            let _ = back_tx.send(batch);
             if self.max_events.is_some_and(|m| self.events >= m) || !self.out.ok() {
                 break;
             }
         }
-        let summary = HubSummary {
+        // Not joined: the validator may be waiting for records that will never come; it ends
+        // when the sources' senders are dropped, or when it next tries to hand a batch over.
+        drop(vrx);
+        drop(validator);
+        let mut summary = HubSummary {
             records: self.seq,
             events: self.events,
-            capture_lines: self.capture.as_ref().map_or(0, |c| c.lines),
-            capture_error: self.capture_error.clone(),
+            ..HubSummary::default()
         };
-        (summary, self.engine)
+        if let Some((tx, handle)) = self.capture.take() {
+            drop(tx);
+            let outcome = handle.join().unwrap_or_else(|_| CaptureOutcome {
+                lines: 0,
+                error: Some("the capture thread stopped".into()),
+            });
+            summary.capture_lines = outcome.lines;
+            summary.capture_error = outcome.error;
+        }
+        (summary, self.committer)
     }
 
-    /// Processes one batch: capture, engine, output; then flushes and answers HTTP senders.
-    pub fn batch(&mut self, batch: Vec<Record>) {
-        let mut replies: Vec<(tokio::sync::oneshot::Sender<Reply>, Reply)> = Vec::new();
-        let mut capture_failed = false;
-        for mut rec in batch {
+    /// Commits one validated batch, then passes it to the capture (which answers HTTP
+    /// senders), or answers them at once when there is no capture. Returns the emptied batch.
+    fn batch(&mut self, mut batch: Validated) -> Validated {
+        let mut replies: Replies = Vec::new();
+        let mut kept = Vec::with_capacity(if self.capture.is_some() {
+            batch.records.len()
+        } else {
+            0
+        });
+        let Validated { records, events } = &mut batch;
+        for (mut rec, outcome) in records.drain(..) {
             self.seq += 1;
-            let label: Arc<str> = rec.label.clone().unwrap_or_else(|| {
-                self.statuses
+            let label = rec.label.take().unwrap_or_else(|| {
+                self.labels
                     .get(rec.source as usize)
-                    .map_or_else(|| Arc::from("?"), |s| Arc::from(s.label.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("?"))
             });
-            capture_failed |= !self.capture(&rec, &label);
             let mut reply = rec.reply.take().map(|tx| (tx, Reply::default()));
-            self.process(&rec, &label, reply.as_mut().map(|(_, r)| r));
+            self.commit(
+                &rec,
+                outcome,
+                events,
+                &label,
+                reply.as_mut().map(|(_, r)| r),
+            );
             replies.extend(reply);
-        }
-        if let Some(c) = self.capture.as_mut() {
-            if let Err(e) = c.flush() {
-                capture_failed = true;
-                self.capture_failed(&e);
+            if self.capture.is_some() {
+                kept.push((rec.received_ms, label, rec.body));
             }
         }
         self.out.end_batch();
-        for (tx, mut reply) in replies {
-            if capture_failed {
-                reply.capture_error.clone_from(&self.capture_error);
+        match &self.capture {
+            Some((tx, _)) => {
+                let job = CaptureJob {
+                    records: kept,
+                    replies,
+                };
+                if let Err(std_mpsc::SendError(job)) = tx.send(job) {
+                    answer_uncaptured(job.replies);
+                }
             }
-            let _ = tx.send(reply);
-        }
-    }
-
-    /// Writes the record to the capture; false when that failed.
-    fn capture(&mut self, rec: &Record, label: &str) -> bool {
-        let Some(c) = self.capture.as_mut() else {
-            return true;
-        };
-        let raw = match &rec.body {
-            Body::Raw(raw) => Ok(raw.as_slice()),
-            Body::TooLong(len) => Err(*len),
-        };
-        match c.write(rec.received_ms, label, raw) {
-            Ok(()) => true,
-            Err(e) => {
-                self.capture_failed(&e);
-                false
+            None => {
+                for (tx, reply) in replies {
+                    let _ = tx.send(reply);
+                }
             }
         }
+        batch
     }
 
-    fn capture_failed(&mut self, e: &std::io::Error) {
-        let path = self
-            .capture
-            .as_ref()
-            .map(|c| c.path().display().to_string())
-            .unwrap_or_default();
-        let message = format!("capture {path}: {e}; events are still processed but not captured");
-        for s in &self.statuses {
-            s.error(message.clone());
-        }
-        self.capture_error = Some(message);
-    }
-
-    fn process(&mut self, rec: &Record, label: &str, mut reply: Option<&mut Reply>) {
+    fn commit(
+        &mut self,
+        rec: &Record,
+        outcome: Outcome,
+        events: &mut [EventFacts],
+        label: &str,
+        mut reply: Option<&mut Reply>,
+    ) {
         let meta = RecordMeta {
             line: rec.line,
             source: rec.source,
@@ -181,15 +332,15 @@ impl Hub {
             upstream: rec.upstream.as_deref(),
         };
         let Hub {
-            engine,
+            committer,
             recent,
             out,
-            events,
+            events: count,
             max_line,
             ..
         } = self;
         let mut sink = |r: &EventReport| {
-            *events += 1;
+            *count += 1;
             out.event(r, &origin);
             if let Some(reply) = reply.as_deref_mut() {
                 reply.events.push(EventResult {
@@ -201,12 +352,35 @@ impl Hub {
                 });
             }
         };
-        match &rec.body {
+        let raw: &[u8] = match &rec.body {
             Body::Raw(raw) => {
                 recent.remember(meta.locator, raw);
-                engine.process(raw, &meta, recent, &mut sink);
+                raw
             }
-            Body::TooLong(len) => engine.process_too_long(*len, *max_line, &meta, &mut sink),
+            Body::TooLong(_) => &[],
+        };
+        match outcome {
+            Outcome::TooLong(len) => committer.too_long(len, *max_line, &meta, &mut sink),
+            Outcome::Failure(f) => committer.failure(f, &meta, &mut sink),
+            Outcome::Events {
+                first,
+                count,
+                batch,
+            } => {
+                let validation = Validation::Events {
+                    events: &mut events[first..first + count],
+                    batch,
+                };
+                committer.commit(validation, raw, &meta, recent, &mut sink);
+            }
         }
+    }
+}
+
+/// The capture thread is gone: nothing can be kept, say so to the senders.
+fn answer_uncaptured(replies: Replies) {
+    for (tx, mut reply) in replies {
+        reply.capture_error = Some("the capture stopped".into());
+        let _ = tx.send(reply);
     }
 }
