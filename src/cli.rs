@@ -199,6 +199,10 @@ pub struct WatchArgs {
     /// the environment (repeatable).
     #[arg(long = "header")]
     pub headers: Vec<String>,
+    /// PEM file of certificate authorities to trust besides the public roots (for wss://
+    /// sources and https upstreams of a proxy).
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
     #[arg(long)]
     pub batch_key: Option<String>,
     #[arg(long)]

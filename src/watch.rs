@@ -93,6 +93,10 @@ fn options(args: &WatchArgs, settings: &Settings) -> Result<IngestOptions> {
             .iter()
             .map(|h| parse_header(h))
             .collect::<Result<_>>()?,
+        extra_roots: match &args.ca_file {
+            Some(path) => ingest::load_certificates(path).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        },
         ..IngestOptions::default()
     })
 }

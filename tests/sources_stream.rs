@@ -249,3 +249,53 @@ async fn websocket_messages_headers_and_reconnection() {
     ws.send(Message::Text("{\"m\":3}".into())).await.unwrap();
     assert_eq!(texts(&h.records(1).await), ["{\"m\":3}"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_goes_through_rustls_and_checks_the_certificate() {
+    use futures_util::SinkExt;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_tungstenite::tungstenite::Message;
+    ecapi_scope::ingest::init_tls();
+    let ca = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let cert: CertificateDer<'static> = ca.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ca.signing_key.serialize_der()));
+    let server = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(server));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "wss://localhost:{}/events",
+        listener.local_addr().unwrap().port()
+    );
+
+    // Trusting the private authority: messages flow.
+    let mut h = start(
+        &url,
+        IngestOptions {
+            extra_roots: vec![cert],
+            ..fast_options()
+        },
+    );
+    let (tcp, _) = listener.accept().await.unwrap();
+    let tls = acceptor.accept(tcp).await.unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tls).await.unwrap();
+    ws.send(Message::Text("{\"tls\":1}".into())).await.unwrap();
+    assert_eq!(texts(&h.records(1).await), ["{\"tls\":1}"]);
+    h.handle.abort();
+
+    // Not trusting it: the handshake fails, the state says why, and the source retries.
+    let untrusting = start(&url, fast_options());
+    let (tcp, _) = listener.accept().await.unwrap();
+    assert!(acceptor.accept(tcp).await.is_err());
+    match untrusting
+        .state(|s| matches!(s, SourceState::Reconnecting { .. }))
+        .await
+    {
+        SourceState::Reconnecting { reason, .. } => {
+            assert!(reason.to_lowercase().contains("certificate"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

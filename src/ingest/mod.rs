@@ -90,6 +90,8 @@ pub struct IngestOptions {
     pub rate_limit: Option<u32>,
     /// Extra headers for WebSocket handshakes.
     pub ws_headers: Vec<(String, String)>,
+    /// Certificate authorities trusted besides the public roots (`wss://`, https upstreams).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     /// How often followed files are looked at.
     pub poll: Duration,
     /// Records queued between sources and the hub (in batches).
@@ -106,6 +108,7 @@ impl Default for IngestOptions {
             max_body: 1024 * 1024,
             rate_limit: None,
             ws_headers: Vec::new(),
+            extra_roots: Vec::new(),
             poll: Duration::from_millis(200),
             queue: 1024,
         }
@@ -170,6 +173,38 @@ impl Ctx {
 /// that a fresh machine builds it without extra tools.
 pub fn init_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A TLS client configuration trusting the public roots and `extra` authorities.
+pub fn client_tls(
+    extra: &[rustls::pki_types::CertificateDer<'static>],
+) -> Arc<rustls::ClientConfig> {
+    init_tls();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for cert in extra {
+        let _ = roots.add(cert.clone());
+    }
+    Arc::new(
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// Reads the certificates of a PEM file (for `--ca-file`).
+pub fn load_certificates(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate in the file", path.display()));
+    }
+    Ok(certs)
 }
 
 /// Unix milliseconds now.

@@ -26,11 +26,15 @@ struct Tap {
 
 pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     super::init_tls();
-    let client = match reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+        .redirect(reqwest::redirect::Policy::none());
+    for cert in &ctx.opts.extra_roots {
+        if let Ok(c) = reqwest::Certificate::from_der(cert) {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             return ctx

@@ -54,9 +54,13 @@ async fn connect(url: &str, ctx: &Ctx) -> Result<WsStream, String> {
         let value = HeaderValue::from_str(value).map_err(|e| format!("header {name}: {e}"))?;
         request.headers_mut().insert(name, value);
     }
-    let (stream, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+    let connector = url
+        .starts_with("wss://")
+        .then(|| tokio_tungstenite::Connector::Rustls(super::client_tls(&ctx.opts.extra_roots)));
+    let (stream, _) =
+        tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+            .await
+            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
     Ok(stream)
 }
 
