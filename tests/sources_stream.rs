@@ -294,7 +294,7 @@ async fn wss_goes_through_rustls_and_checks_the_certificate() {
         .await
     {
         SourceState::Reconnecting { reason, .. } => {
-            assert!(reason.to_lowercase().contains("certificate"), "{reason}")
+            assert!(reason.to_lowercase().contains("certificate"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
