@@ -60,6 +60,20 @@ pub enum FailOn {
     Never,
 }
 
+/// Engine settings that `check` and `watch` share (they override the config file).
+#[derive(Debug, clap::Args)]
+pub struct EngineFlags {
+    /// Member of a batch envelope that holds the events.
+    #[arg(long)]
+    pub batch_key: Option<String>,
+    /// After this long (e.g. 48h) an id may be reused without counting as a duplicate.
+    #[arg(long)]
+    pub dedup_window: Option<String>,
+    /// Longest record accepted, in bytes.
+    #[arg(long)]
+    pub max_line_bytes: Option<usize>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// NDJSON files (`.gz` read decompressed); `-` for standard input.
@@ -70,15 +84,8 @@ pub struct CheckArgs {
     /// Exit 1 when a finding of this severity or worse is found.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Member of a batch envelope that holds the events.
-    #[arg(long)]
-    pub batch_key: Option<String>,
-    /// After this long (e.g. 48h) an id may be reused without counting as a duplicate.
-    #[arg(long)]
-    pub dedup_window: Option<String>,
-    /// Longest record accepted, in bytes.
-    #[arg(long)]
-    pub max_line_bytes: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineFlags,
     /// Reference time for timestamp checks (unix seconds); default: now.
     #[arg(long)]
     pub now: Option<i64>,
@@ -203,10 +210,6 @@ pub struct WatchArgs {
     /// sources and https upstreams of a proxy).
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
-    #[arg(long)]
-    pub batch_key: Option<String>,
-    #[arg(long)]
-    pub dedup_window: Option<String>,
-    #[arg(long)]
-    pub max_line_bytes: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineFlags,
 }

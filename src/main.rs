@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Parser;
 use ecapi_scope::check::{self, CheckOptions};
-use ecapi_scope::cli::{Cli, Command, GenArgs, HashArgs, RulesFormat};
+use ecapi_scope::cli::{Cli, Command, EngineFlags, GenArgs, HashArgs, RulesFormat};
 use ecapi_scope::config::Settings;
 use ecapi_scope::ecapi::codes::{rules_markdown, RULES};
 use ecapi_scope::ecapi::normalize::{normalize, sha256_hex, HashField};
@@ -57,19 +57,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     match command {
         Command::Check(args) => {
-            if let Some(k) = args.batch_key {
-                settings.engine.walk.batch_key = k;
-            }
-            if let Some(n) = args.max_line_bytes {
-                anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
-                settings.max_line_bytes = n;
-            }
-            if let Some(w) = args.dedup_window {
-                let d = parse_duration(&w).with_context(|| {
-                    format!("--dedup-window: expected a duration like 48h, got {w:?}")
-                })?;
-                settings.engine.dedup_window = Some(d);
-            }
+            apply_engine_flags(&args.engine, &mut settings)?;
             let opts = CheckOptions {
                 settings,
                 format: args.format,
@@ -93,20 +81,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Watch(mut args) => {
-            if let Some(k) = args.batch_key.take() {
-                settings.engine.walk.batch_key = k;
-            }
-            if let Some(n) = args.max_line_bytes {
-                anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
-                settings.max_line_bytes = n;
-            }
-            if let Some(w) = &args.dedup_window {
-                let d = parse_duration(w).with_context(|| {
-                    format!("--dedup-window: expected a duration like 48h, got {w:?}")
-                })?;
-                settings.engine.dedup_window = Some(d);
-            }
+        Command::Watch(args) => {
+            apply_engine_flags(&args.engine, &mut settings)?;
             ecapi_scope::watch::run(&args, &settings)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -134,6 +110,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Flags override the config file.
+fn apply_engine_flags(flags: &EngineFlags, settings: &mut Settings) -> Result<()> {
+    if let Some(k) = &flags.batch_key {
+        settings.engine.walk.batch_key.clone_from(k);
+    }
+    if let Some(n) = flags.max_line_bytes {
+        anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
+        settings.max_line_bytes = n;
+    }
+    if let Some(w) = &flags.dedup_window {
+        let d = parse_duration(w)
+            .with_context(|| format!("--dedup-window: expected a duration like 48h, got {w:?}"))?;
+        settings.engine.dedup_window = Some(d);
+    }
+    Ok(())
 }
 
 fn run_gen(args: GenArgs) -> Result<ExitCode> {

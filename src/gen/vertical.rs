@@ -55,22 +55,22 @@ pub fn vehicle(ctx: &mut Ctx, b: &mut Body) {
         "exterior_color",
         Json::lit(pick::one(ctx.rng, &EXTERIOR_COLORS)),
     );
-    p.push("body_style", code(labels, &BODY_STYLES, v.body_style));
+    p.push("body_style", code(labels, BODY_STYLES, v.body_style));
     p.push(
         "condition_of_vehicle",
-        code(labels, &CONDITIONS, if used { 2 } else { 1 }),
+        code(labels, CONDITIONS, if used { 2 } else { 1 }),
     );
-    p.push("drivetrain", code(labels, &DRIVETRAINS, v.drivetrain));
-    p.push("fuel_type", code(labels, &FUEL_TYPES, v.fuel_type));
+    p.push("drivetrain", code(labels, DRIVETRAINS, v.drivetrain));
+    p.push("fuel_type", code(labels, FUEL_TYPES, v.fuel_type));
     let manual = v.fuel_type != 2 && chance(ctx.rng, 0.15);
     p.push(
         "transmission",
-        code(labels, &TRANSMISSIONS, if manual { 2 } else { 1 }),
+        code(labels, TRANSMISSIONS, if manual { 2 } else { 1 }),
     );
     let listing = pick::one(ctx.rng, &[3, 3, 3, 4, 7]);
-    p.push("listing_type", code(labels, &LISTING_TYPES, listing));
+    p.push("listing_type", code(labels, LISTING_TYPES, listing));
     let availability = pick::one(ctx.rng, &[3, 3, 3, 3, 1, 6]);
-    p.push("availability", code(labels, &AVAILABILITIES, availability));
+    p.push("availability", code(labels, AVAILABILITIES, availability));
     if chance(ctx.rng, 0.3) {
         lease(ctx, p);
     }

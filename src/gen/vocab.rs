@@ -258,37 +258,9 @@ pub const EXTERIOR_COLORS: [&str; 6] = [
     "Graphite Grey",
 ];
 
-/// The spec's labels for the vehicle and listing enumerations, in code order (code = index + 1).
-#[rustfmt::skip]
-pub const BODY_STYLES: [&str; 11] = ["convertible", "coupe", "hatchback", "minivan", "truck", "suv", "sedan", "van", "wagon", "crossover", "other"];
-pub const CONDITIONS: [&str; 2] = ["new", "used"];
-pub const DRIVETRAINS: [&str; 7] = ["4x2", "4x4", "awd", "fwd", "rwd", "other", "none"];
-pub const FUEL_TYPES: [&str; 9] = [
-    "diesel",
-    "electric",
-    "flex",
-    "gasoline",
-    "hybrid",
-    "petrol",
-    "plugin_hybrid",
-    "other",
-    "none",
-];
-pub const TRANSMISSIONS: [&str; 4] = ["automatic", "manual", "other", "none"];
-pub const LISTING_TYPES: [&str; 7] = [
-    "for rent by agent",
-    "for rent by owner",
-    "for sale by agent",
-    "for sale by owner",
-    "foreclosed",
-    "new construction",
-    "new listing",
-];
-pub const AVAILABILITIES: [&str; 6] = [
-    "available soon",
-    "for rent",
-    "for sale",
-    "off market",
-    "recently sold",
-    "sale pending",
-];
+/// The spec's labels for the vehicle and listing enumerations (code = index + 1), from the
+/// schema the validator uses, so generator and validator cannot drift apart.
+pub use crate::ecapi::schema::{
+    AVAILABILITY as AVAILABILITIES, BODY_STYLES, DRIVETRAINS, FUEL_TYPES, LISTING_TYPES,
+    TRANSMISSIONS, VEHICLE_CONDITIONS as CONDITIONS,
+};

@@ -1,6 +1,7 @@
 //! Exponential backoff with full jitter, for sources that reconnect.
 
-use std::time::Duration;
+use super::status::{Counters, SourceState, SourceStatus};
+use std::time::{Duration, SystemTime};
 
 pub struct Backoff {
     attempt: u32,
@@ -35,6 +36,24 @@ impl Backoff {
     /// After a successful connection.
     pub fn reset(&mut self) {
         self.attempt = 0;
+    }
+
+    /// A connection succeeded: start over, count it, and say so.
+    pub fn connected(&mut self, status: &SourceStatus) {
+        self.reset();
+        Counters::add(&status.counters.connections, 1);
+        status.set(SourceState::Connected);
+    }
+
+    /// Waits before the next attempt, with the attempt, its time and `reason` in the state.
+    pub async fn retry_later(&mut self, status: &SourceStatus, reason: String) {
+        let delay = self.next_delay();
+        status.set(SourceState::Reconnecting {
+            attempt: self.attempt(),
+            next_attempt: SystemTime::now() + delay,
+            reason,
+        });
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -55,15 +55,9 @@ impl TokenBucket {
 }
 
 pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            return ctx
-                .status
-                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
-        }
+    let Some((listener, local)) = super::bind_tcp(&addr, &ctx).await else {
+        return;
     };
-    let local = listener.local_addr().map_or(addr, |a| a.to_string());
     let bucket = ctx.opts.rate_limit.map(|r| Mutex::new(TokenBucket::new(r)));
     let endpoint = Arc::new(Endpoint {
         ctx: ctx.clone(),

@@ -224,6 +224,25 @@ pub fn check_bind(spec: &SourceSpec, opts: &IngestOptions) -> Result<(), String>
     }
 }
 
+/// Binds a listener's TCP address; on failure the source's state says why. Returns the
+/// listener and the address it is bound to (the port, when 0 was asked).
+pub async fn bind_tcp(addr: &str, ctx: &Ctx) -> Option<(tokio::net::TcpListener, String)> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => {
+            let local = l
+                .local_addr()
+                .map_or_else(|_| addr.to_owned(), |a| a.to_string());
+            Some((l, local))
+        }
+        Err(e) => {
+            ctx.status.set(status::SourceState::Failed(format!(
+                "cannot listen on {addr}: {e}"
+            )));
+            None
+        }
+    }
+}
+
 /// Starts a source's task.
 pub fn spawn(spec: SourceSpec, ctx: Ctx) -> JoinHandle<()> {
     tokio::spawn(async move {

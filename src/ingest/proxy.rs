@@ -42,15 +42,9 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
                 .set(SourceState::Failed(format!("HTTP client: {e}")))
         }
     };
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            return ctx
-                .status
-                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
-        }
+    let Some((listener, local)) = super::bind_tcp(&addr, &ctx).await else {
+        return;
     };
-    let local = listener.local_addr().map_or(addr, |a| a.to_string());
     let tap = Arc::new(Tap {
         ctx: ctx.clone(),
         upstream: upstream.trim_end_matches('/').to_owned(),

@@ -10,9 +10,9 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::net::{TcpStream, UnixListener, UnixStream};
 
 /// How reading a stream ended.
 pub enum Pumped {
@@ -84,9 +84,7 @@ where
     loop {
         let reason = match connect().await {
             Ok(stream) => {
-                backoff.reset();
-                Counters::add(&ctx.status.counters.connections, 1);
-                ctx.status.set(SourceState::Connected);
+                backoff.connected(&ctx.status);
                 match pump(stream, &ctx, &seq).await {
                     Ok(Pumped::HubGone) => return,
                     Ok(Pumped::Eof) => format!("{what} closed the connection"),
@@ -95,13 +93,7 @@ where
             }
             Err(e) => format!("cannot connect to {what}: {e}"),
         };
-        let delay = backoff.next_delay();
-        ctx.status.set(SourceState::Reconnecting {
-            attempt: backoff.attempt(),
-            next_attempt: SystemTime::now() + delay,
-            reason,
-        });
-        tokio::time::sleep(delay).await;
+        backoff.retry_later(&ctx.status, reason).await;
     }
 }
 
@@ -138,15 +130,9 @@ async fn accept_failed(ctx: &Ctx, e: &io::Error) {
 }
 
 pub async fn run_tcp_listen(addr: String, ctx: Ctx) {
-    let listener = match TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            return ctx
-                .status
-                .set(SourceState::Failed(format!("cannot listen on {addr}: {e}")))
-        }
+    let Some((listener, local)) = super::bind_tcp(&addr, &ctx).await else {
+        return;
     };
-    let local = listener.local_addr().map_or(addr, |a| a.to_string());
     ctx.status.set(SourceState::Listening(local));
     let seq = Seq::default();
     loop {

@@ -3,11 +3,10 @@
 //! with backoff, and the state says so.
 
 use super::backoff::Backoff;
-use super::status::{Counters, SourceState};
 use super::stream::Seq;
 use super::{Body, Ctx};
 use futures_util::{SinkExt, StreamExt};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::Message;
@@ -21,9 +20,7 @@ pub async fn run(url: String, ctx: Ctx) {
     loop {
         let reason = match connect(&url, &ctx).await {
             Ok(stream) => {
-                backoff.reset();
-                Counters::add(&ctx.status.counters.connections, 1);
-                ctx.status.set(SourceState::Connected);
+                backoff.connected(&ctx.status);
                 match read(stream, &ctx, &seq).await {
                     Ok(None) => return,
                     Ok(Some(why)) | Err(why) => why,
@@ -31,13 +28,7 @@ pub async fn run(url: String, ctx: Ctx) {
             }
             Err(e) => e,
         };
-        let delay = backoff.next_delay();
-        ctx.status.set(SourceState::Reconnecting {
-            attempt: backoff.attempt(),
-            next_attempt: SystemTime::now() + delay,
-            reason,
-        });
-        tokio::time::sleep(delay).await;
+        backoff.retry_later(&ctx.status, reason).await;
     }
 }
 
