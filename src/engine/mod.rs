@@ -2,6 +2,7 @@
 //! the TUI, the sources and every headless command feed it records and read its reports.
 
 pub mod aggregate;
+mod any;
 pub mod canon;
 pub mod dedup;
 pub mod diff;
