@@ -129,3 +129,36 @@ fn watch_refuses_a_non_loopback_listener_and_bad_sources() {
     let out = bin().args(["watch", "gopher://x:1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn watch_reads_standard_input_to_its_end() {
+    let input = bin()
+        .args(["gen", "-n", "4", "--seed", "2"])
+        .output()
+        .unwrap()
+        .stdout;
+    let mut child = bin()
+        .args(["watch", "--quiet", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
+    let status = wait_with_deadline(&mut child);
+    assert!(status.success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let records: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4);
+    assert!(records
+        .iter()
+        .all(|r| r["source"] == "-" && r["status"] == "ok"));
+}
