@@ -53,19 +53,7 @@ fn watch_prints_events_from_an_endpoint_and_a_file_then_stops_at_the_count() {
         .join(",");
     let code = raw_post(&addr, &format!("[{body}]"));
     assert_eq!(code.trim(), "200");
-    let status = wait_with_deadline(&mut child);
-    assert!(status.success());
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let records: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = finish(&mut child);
     assert_eq!(records.len(), 8);
     assert!(records
         .iter()
@@ -87,6 +75,23 @@ fn watch_prints_events_from_an_endpoint_and_a_file_then_stops_at_the_count() {
         std::fs::read_to_string(&capture).unwrap().lines().count() as u64,
         stats["hub"]["records"].as_u64().unwrap()
     );
+}
+
+/// Waits for a successful end and parses what the process printed.
+fn finish(child: &mut std::process::Child) -> Vec<Value> {
+    let status = wait_with_deadline(child);
+    assert!(status.success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Waits for the process; the deadline only turns a hang into a failure.
@@ -144,19 +149,7 @@ fn watch_reads_standard_input_to_its_end() {
         .spawn()
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), &input).unwrap();
-    let status = wait_with_deadline(&mut child);
-    assert!(status.success());
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let records: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = finish(&mut child);
     assert_eq!(records.len(), 4);
     assert!(records
         .iter()
