@@ -101,20 +101,25 @@ fn options(args: &WatchArgs, settings: &Settings) -> Result<IngestOptions> {
     })
 }
 
-/// Reports each source's state changes on standard error.
+/// Reports each source's state changes, and new errors (checked every second, as listeners
+/// keep their state while clients or upstreams fail), on standard error.
 fn log_states(statuses: &[Arc<SourceStatus>]) {
     for s in statuses {
         let s = Arc::clone(s);
         tokio::spawn(async move {
             let mut rx = s.subscribe();
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
             let mut last_error = None;
+            let mut changed = true;
             loop {
-                let state = rx.borrow_and_update().clone();
-                eprintln!(
-                    "ecapi-scope: {}: {}",
-                    safe(&s.label),
-                    safe(&state.describe())
-                );
+                if changed {
+                    let state = rx.borrow_and_update().clone();
+                    eprintln!(
+                        "ecapi-scope: {}: {}",
+                        safe(&s.label),
+                        safe(&state.describe())
+                    );
+                }
                 let error = s.last_error();
                 if error.is_some() && error != last_error {
                     eprintln!(
@@ -124,12 +129,36 @@ fn log_states(statuses: &[Arc<SourceStatus>]) {
                     );
                     last_error = error;
                 }
-                if rx.changed().await.is_err() {
-                    return;
+                tokio::select! {
+                    r = rx.changed() => {
+                        if r.is_err() {
+                            return;
+                        }
+                        changed = true;
+                    }
+                    _ = tick.tick() => changed = false,
                 }
             }
         });
     }
+}
+
+/// A capture that is also a followed source would read its own lines back forever.
+fn refuse_capture_loop(capture: &std::path::Path, specs: &[SourceSpec]) -> Result<()> {
+    let same = |p: &std::path::Path| {
+        let canon = |x: &std::path::Path| std::fs::canonicalize(x).ok();
+        p == capture || (canon(p).is_some() && canon(p) == canon(capture))
+    };
+    if specs
+        .iter()
+        .any(|s| matches!(s, SourceSpec::File(p) if same(p)))
+    {
+        bail!(
+            "--capture {} is also a source: it would read its own lines back",
+            capture.display()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
@@ -156,18 +185,22 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         .iter()
         .map(|s| Arc::new(SourceStatus::new(s)))
         .collect();
-    let capture = match &args.capture {
+    if let Some(path) = &args.capture {
+        refuse_capture_loop(path, &specs)?;
+    }
+    let (capture, capture_problem) = match &args.capture {
         Some(path) => match Capture::open(path) {
-            Ok(c) => Some(c),
+            Ok(c) => (Some(c), None),
             Err(e) => {
-                eprintln!(
-                    "ecapi-scope: cannot write the capture {}: {e}; going on without it",
+                let message = format!(
+                    "cannot write the capture {}: {e}; events are processed but not captured",
                     path.display()
                 );
-                None
+                eprintln!("ecapi-scope: {}", safe(&message));
+                (None, Some(message))
             }
         },
-        None => None,
+        None => (None, None),
     };
     let out: Box<dyn Output> = match args.format {
         WatchFormat::Ndjson => Box::new(Printer {
@@ -182,7 +215,10 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         .enable_all()
         .build()?;
     let (tx, rx) = mpsc::channel(opts.queue);
-    let hub = Hub::new(settings, capture, &statuses, out, args.max_events);
+    let mut hub = Hub::new(settings, capture, &statuses, out, args.max_events);
+    if let Some(message) = capture_problem {
+        hub.capture_unavailable(message);
+    }
     let hub_thread = std::thread::Builder::new()
         .name("hub".into())
         .spawn(move || hub.run(rx))?;
@@ -224,6 +260,7 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         Ok::<(), io::Error>(())
     })?;
     // Ending the runtime drops every source (and their senders): the hub drains and returns.
+    opts.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     rt.shutdown_timeout(Duration::from_secs(2));
     let Ok(Ok((summary, _engine))) = watcher.join() else {
         bail!("the hub stopped unexpectedly")

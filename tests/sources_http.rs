@@ -19,7 +19,7 @@ use support::{fast_options, DEADLINE};
 /// What the hub reported, per event: source label, status, upstream status.
 type Seen = Arc<Mutex<Vec<(String, String, Option<u16>)>>>;
 
-struct Collect(Seen);
+struct Collect(Seen, Arc<tokio::sync::Notify>);
 
 impl Output for Collect {
     fn event(&mut self, r: &EventReport, o: &Origin) {
@@ -28,13 +28,31 @@ impl Output for Collect {
             .lock()
             .unwrap()
             .push((o.label.to_owned(), r.status.name().to_owned(), up));
+        self.1.notify_one();
     }
 }
 
 struct Running {
     status: Arc<SourceStatus>,
     seen: Seen,
+    reported: Arc<tokio::sync::Notify>,
     addr: String,
+}
+
+impl Running {
+    /// The first event the hub reported, once there is one.
+    async fn first_seen(&self) -> (String, String, Option<u16>) {
+        tokio::time::timeout(DEADLINE, async {
+            loop {
+                if let Some(s) = self.seen.lock().unwrap().first().cloned() {
+                    return s;
+                }
+                self.reported.notified().await;
+            }
+        })
+        .await
+        .unwrap()
+    }
 }
 
 async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>) -> Running {
@@ -42,11 +60,12 @@ async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>)
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let status = Arc::new(SourceStatus::new(spec));
     let seen: Seen = Arc::default();
+    let reported = Arc::new(tokio::sync::Notify::new());
     let hub = Hub::new(
         &Settings::default(),
         capture,
         &[Arc::clone(&status)],
-        Box::new(Collect(Arc::clone(&seen))),
+        Box::new(Collect(Arc::clone(&seen), Arc::clone(&reported))),
         None,
     );
     std::thread::spawn(move || hub.run(rx));
@@ -67,7 +86,12 @@ async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>)
         panic!("{state:?}")
     };
     let addr = addr.split(' ').next().unwrap().to_owned();
-    Running { status, seen, addr }
+    Running {
+        status,
+        seen,
+        reported,
+        addr,
+    }
 }
 
 const EVENT: &str = r#"{"data_set_id":"d","id":"e1","timestamp":TS,"event_type":"page_view","source":"website","user_data":{"click_id":"c"}}"#;
@@ -264,16 +288,7 @@ async fn proxy_returns_the_upstream_answer_and_records_it() {
         r.text().await.unwrap(),
         format!("{{\"got\":{}}}", body.len())
     );
-    let seen = tokio::time::timeout(DEADLINE, async {
-        loop {
-            if let Some(s) = proxy.seen.lock().unwrap().first().cloned() {
-                return s;
-            }
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .unwrap();
+    let seen = proxy.first_seen().await;
     assert_eq!(seen.1, "ok");
     assert_eq!(seen.2, Some(202));
 }
@@ -297,4 +312,60 @@ async fn proxy_answers_502_when_the_upstream_is_down() {
         .unwrap();
     assert_eq!(r.status(), 502);
     assert!(proxy.status.last_error().unwrap().contains("unreachable"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_forwards_any_method_unchanged() {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/v1/status",
+        get(|| async { (axum::http::StatusCode::IM_A_TEAPOT, "short and stout") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let proxy = run_with_hub(
+        &format!("proxy://127.0.0.1:0?upstream={up}"),
+        fast_options(),
+        None,
+    )
+    .await;
+    let r = reqwest::Client::new()
+        .get(format!("http://{}/status", proxy.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 418);
+    assert!(r
+        .headers()
+        .get("content-type")
+        .is_none_or(|v| v != "application/octet-stream"));
+    assert_eq!(r.text().await.unwrap(), "short and stout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoint_scheme_name_is_case_insensitive_and_chunked_bodies_are_limited() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let opts = IngestOptions {
+        token: Some("t0k".into()),
+        max_body: 1024,
+        ..fast_options()
+    };
+    let ep = run_with_hub("http-listen://127.0.0.1:0", opts, None).await;
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/", ep.addr))
+        .header("authorization", "bearer t0k")
+        .body(event("q"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A chunked body (no Content-Length) over the limit.
+    let mut s = tokio::net::TcpStream::connect(&ep.addr).await.unwrap();
+    let chunk = "x".repeat(800);
+    let req = format!("POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n320\r\n{chunk}\r\n320\r\n{chunk}\r\n0\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).await.unwrap();
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
 }

@@ -155,3 +155,39 @@ fn watch_reads_standard_input_to_its_end() {
         .iter()
         .all(|r| r["source"] == "-" && r["status"] == "ok"));
 }
+
+#[test]
+fn watch_stops_at_exactly_max_events_even_inside_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in.ndjson");
+    let gen = bin()
+        .args(["gen", "-n", "50", "--seed", "5", "--batch-size", "7", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(gen.status.success());
+    let mut child = bin()
+        .args(["watch", "--quiet", "--max-events", "5"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert_eq!(finish(&mut child).len(), 5);
+}
+
+#[test]
+fn watch_refuses_a_capture_that_is_also_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cap.ndjson");
+    std::fs::write(&file, "").unwrap();
+    let out = bin()
+        .args(["watch", "--capture"])
+        .arg(&file)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("also a source"));
+}

@@ -156,7 +156,11 @@ fn post_all(
                         .await;
                     lines += 1;
                     match resp {
-                        Ok(r) => *statuses.entry(r.status().as_u16()).or_insert(0) += 1,
+                        Ok(r) => {
+                            *statuses.entry(r.status().as_u16()).or_insert(0) += 1;
+                            // Reading the answer to its end lets the connection be reused.
+                            let _ = r.bytes().await;
+                        }
                         Err(_) => failed += 1,
                     }
                 }

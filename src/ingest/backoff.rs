@@ -1,7 +1,14 @@
 //! Exponential backoff with full jitter, for sources that reconnect.
 
 use super::status::{Counters, SourceState, SourceStatus};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long a connection attempt (TCP, TLS and WebSocket handshakes) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection that lived this long resets the backoff; shorter ones (a peer that accepts
+/// and closes at once) keep it growing.
+const STABLE_AFTER: Duration = Duration::from_secs(5);
 
 pub struct Backoff {
     attempt: u32,
@@ -38,11 +45,18 @@ impl Backoff {
         self.attempt = 0;
     }
 
-    /// A connection succeeded: start over, count it, and say so.
-    pub fn connected(&mut self, status: &SourceStatus) {
-        self.reset();
+    /// A connection succeeded: count it and say so. Returns when, for `disconnected`.
+    pub fn connected(&mut self, status: &SourceStatus) -> Instant {
         Counters::add(&status.counters.connections, 1);
         status.set(SourceState::Connected);
+        Instant::now()
+    }
+
+    /// The connection made at `since` ended: if it was stable, the next wait starts short.
+    pub fn disconnected(&mut self, since: Instant) {
+        if since.elapsed() >= STABLE_AFTER {
+            self.reset();
+        }
     }
 
     /// Waits before the next attempt, with the attempt, its time and `reason` in the state.

@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use serde::Deserialize;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,13 @@ const MARK: &[u8] = b"{\"_capture\":1,";
 
 pub struct Capture {
     path: PathBuf,
-    out: BufWriter<File>,
+    file: File,
+    /// Lines written since the last flush; a flush writes them in one go or not at all.
+    out: Vec<u8>,
+    pending: u64,
+    /// Length of the file after the last good flush, to cut a partial write back to.
+    good_len: u64,
+    /// Lines known to be in the file.
     pub lines: u64,
 }
 
@@ -33,9 +39,13 @@ impl Capture {
         if file.metadata()?.is_file() {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
+        let good_len = file.metadata()?.len();
         Ok(Capture {
             path: path.to_owned(),
-            out: BufWriter::with_capacity(256 * 1024, file),
+            file,
+            out: Vec::with_capacity(256 * 1024),
+            pending: 0,
+            good_len,
             lines: 0,
         })
     }
@@ -70,13 +80,29 @@ impl Capture {
             Err(len) => write!(self.out, ",\"too_long\":{len}")?,
         }
         self.out.write_all(b"}\n")?;
-        self.lines += 1;
+        self.pending += 1;
         Ok(())
     }
 
-    /// Hands everything written so far to the operating system.
+    /// Hands the lines written since the last flush to the operating system, whole: after a
+    /// failure (a full disk) the file is cut back to its last good length, so no partial line
+    /// is left to be glued to the next one, and those records count as not captured.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        let result = self.file.write_all(&self.out);
+        match &result {
+            Ok(()) => {
+                self.good_len += self.out.len() as u64;
+                self.lines += self.pending;
+            }
+            Err(_) => {
+                if self.file.metadata().is_ok_and(|m| m.is_file()) {
+                    let _ = self.file.set_len(self.good_len);
+                }
+            }
+        }
+        self.out.clear();
+        self.pending = 0;
+        result
     }
 }
 

@@ -72,6 +72,9 @@ fn read_gzip(path: &Path, ctx: &Ctx) -> io::Result<()> {
             Line::TooLong { line, len, .. } => Frame::TooLong(line, len),
         };
         batch.push(record(ctx, frame));
+        if ctx.opts.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
         if batch.len() >= 1024 && ctx.tx.blocking_send(std::mem::take(&mut batch)).is_err() {
             return Ok(());
         }

@@ -91,7 +91,9 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 fn authorized(headers: &HeaderMap, token: &str) -> bool {
     headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .map(HeaderValue::as_bytes)
+        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
+        .map(|v| &v[7..])
         .is_some_and(|given| same_secret(given, token.as_bytes()))
 }
 

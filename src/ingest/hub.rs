@@ -4,7 +4,7 @@
 //! records are both processed and captured: an acknowledged event is never lost.
 
 use super::capture::Capture;
-use super::status::SourceStatus;
+use super::status::{Counters, SourceStatus};
 use super::{Body, EventResult, Record, Reply, Upstream};
 use crate::config::Settings;
 use crate::engine::facts::EventFacts;
@@ -167,6 +167,8 @@ fn validator_thread(
 
 pub struct Hub {
     committer: Committer,
+    statuses: Vec<Arc<SourceStatus>>,
+    capture_unavailable: Option<String>,
     recent: RecentPayloads,
     capture: Option<(std_mpsc::SyncSender<CaptureJob>, JoinHandle<CaptureOutcome>)>,
     labels: Vec<Arc<str>>,
@@ -209,6 +211,8 @@ impl Hub {
         });
         Hub {
             committer: Committer::new(settings.engine.clone()),
+            statuses: statuses.to_vec(),
+            capture_unavailable: None,
             recent: RecentPayloads::new(RECENT_BUDGET),
             capture,
             labels,
@@ -218,6 +222,20 @@ impl Hub {
             max_events,
             max_line: settings.max_line_bytes as u64,
         }
+    }
+
+    /// Whether `--max-events` events were reported.
+    fn full(&self) -> bool {
+        self.max_events.is_some_and(|m| self.events >= m)
+    }
+
+    /// The capture could not be opened: every HTTP sender is answered 500, as it cannot be
+    /// kept, and every source shows why.
+    pub fn capture_unavailable(&mut self, message: String) {
+        for s in &self.statuses {
+            s.error(message.clone());
+        }
+        self.capture_unavailable = Some(message);
     }
 
     pub fn committer(&self) -> &Committer {
@@ -236,7 +254,7 @@ impl Hub {
         for batch in &vrx {
             let batch = self.batch(batch);
             let _ = back_tx.send(batch);
-            if self.max_events.is_some_and(|m| self.events >= m) || !self.out.ok() {
+            if self.full() || !self.out.ok() {
                 break;
             }
         }
@@ -258,6 +276,9 @@ impl Hub {
             summary.capture_lines = outcome.lines;
             summary.capture_error = outcome.error;
         }
+        if summary.capture_error.is_none() {
+            summary.capture_error.clone_from(&self.capture_unavailable);
+        }
         (summary, self.committer)
     }
 
@@ -272,7 +293,17 @@ impl Hub {
         });
         let Validated { records, events } = &mut batch;
         for (mut rec, outcome) in records.drain(..) {
+            if self.full() {
+                // Past --max-events: the rest of the batch is not processed (nor captured);
+                // HTTP senders waiting on it are told the pipeline stopped.
+                continue;
+            }
             self.seq += 1;
+            if matches!(outcome, Outcome::Failure(_)) {
+                if let Some(s) = self.statuses.get(rec.source as usize) {
+                    Counters::add(&s.counters.malformed, 1);
+                }
+            }
             let label = rec.label.take().unwrap_or_else(|| {
                 self.labels
                     .get(rec.source as usize)
@@ -304,7 +335,8 @@ impl Hub {
                 }
             }
             None => {
-                for (tx, reply) in replies {
+                for (tx, mut reply) in replies {
+                    reply.capture_error.clone_from(&self.capture_unavailable);
                     let _ = tx.send(reply);
                 }
             }
@@ -339,7 +371,11 @@ impl Hub {
             max_line,
             ..
         } = self;
+        let max_events = self.max_events;
         let mut sink = |r: &EventReport| {
+            if max_events.is_some_and(|m| *count >= m) {
+                return;
+            }
             *count += 1;
             out.event(r, &origin);
             if let Some(reply) = reply.as_deref_mut() {

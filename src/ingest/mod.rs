@@ -83,7 +83,7 @@ pub struct IngestOptions {
     pub follow: bool,
     /// Allow listeners on addresses other than loopback.
     pub bind_any: bool,
-    /// Bearer token the endpoint and the proxy require.
+    /// Bearer token the endpoint requires (the proxy forwards the sender's own credentials).
     pub token: Option<String>,
     pub max_body: usize,
     /// Requests per second the endpoint accepts before answering 429.
@@ -96,6 +96,8 @@ pub struct IngestOptions {
     pub poll: Duration,
     /// Records queued between sources and the hub (in batches).
     pub queue: usize,
+    /// Set when the program stops: readers on blocking threads (gzip files) give up.
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for IngestOptions {
@@ -111,6 +113,7 @@ impl Default for IngestOptions {
             extra_roots: Vec::new(),
             poll: Duration::from_millis(200),
             queue: 1024,
+            stop: Arc::default(),
         }
     }
 }

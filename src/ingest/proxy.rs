@@ -3,13 +3,13 @@
 //! the request's events with the upstream's status, latency and body — "sent → valid →
 //! accepted by the partner". The request path and query are appended to the upstream URL.
 
-use super::http::{error, precheck, read_body};
+use super::http::{error, read_body};
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Upstream};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,17 +86,25 @@ fn forwardable(headers: &HeaderMap) -> HeaderMap {
 }
 
 async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
+    // The exchange runs on its own task: a sender that gives up does not cancel a request
+    // already forwarded, which is still recorded with the upstream's answer.
+    let task = tokio::spawn(exchange(tap, req));
+    task.await
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "the proxy task failed"))
+}
+
+/// Forwards one request (any method: the tap changes nothing), answers with the upstream's
+/// response and records the exchange.
+async fn exchange(tap: Arc<Tap>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let max_body = tap.ctx.opts.max_body;
-    if let Err(r) = precheck(
-        &parts.method,
-        parts.uri.path(),
-        &parts.headers,
-        None,
-        None,
-        max_body,
-    ) {
-        return r;
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body as u64) {
+        return super::http::too_large(max_body);
     }
     let raw = match read_body(body, max_body).await {
         Ok(raw) => raw,
@@ -133,7 +141,9 @@ async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
                 body: kept,
                 error: None,
             };
-            let mut response = (status, bytes).into_response();
+            // Built bare, so that no header the upstream did not send is added.
+            let mut response = Response::new(axum::body::Body::from(bytes));
+            *response.status_mut() = status;
             response.headers_mut().extend(headers);
             (upstream, response)
         }

@@ -82,16 +82,23 @@ where
     let mut backoff = Backoff::default();
     let seq = Seq::default();
     loop {
-        let reason = match connect().await {
-            Ok(stream) => {
-                backoff.connected(&ctx.status);
-                match pump(stream, &ctx, &seq).await {
+        let attempt = tokio::time::timeout(super::backoff::CONNECT_TIMEOUT, connect()).await;
+        let reason = match attempt {
+            Ok(Ok(stream)) => {
+                let since = backoff.connected(&ctx.status);
+                let outcome = pump(stream, &ctx, &seq).await;
+                backoff.disconnected(since);
+                match outcome {
                     Ok(Pumped::HubGone) => return,
                     Ok(Pumped::Eof) => format!("{what} closed the connection"),
                     Err(e) => format!("{what}: {e}"),
                 }
             }
-            Err(e) => format!("cannot connect to {what}: {e}"),
+            Ok(Err(e)) => format!("cannot connect to {what}: {e}"),
+            Err(_) => format!(
+                "cannot connect to {what}: no answer in {} s",
+                super::backoff::CONNECT_TIMEOUT.as_secs()
+            ),
         };
         backoff.retry_later(&ctx.status, reason).await;
     }

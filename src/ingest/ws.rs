@@ -18,15 +18,23 @@ pub async fn run(url: String, ctx: Ctx) {
     let mut backoff = Backoff::default();
     let seq = Seq::default();
     loop {
-        let reason = match connect(&url, &ctx).await {
-            Ok(stream) => {
-                backoff.connected(&ctx.status);
-                match read(stream, &ctx, &seq).await {
+        let attempt =
+            tokio::time::timeout(super::backoff::CONNECT_TIMEOUT, connect(&url, &ctx)).await;
+        let reason = match attempt {
+            Ok(Ok(stream)) => {
+                let since = backoff.connected(&ctx.status);
+                let outcome = read(stream, &ctx, &seq).await;
+                backoff.disconnected(since);
+                match outcome {
                     Ok(None) => return,
                     Ok(Some(why)) | Err(why) => why,
                 }
             }
-            Err(e) => e,
+            Ok(Err(e)) => e,
+            Err(_) => format!(
+                "cannot connect to {url}: no handshake in {} s",
+                super::backoff::CONNECT_TIMEOUT.as_secs()
+            ),
         };
         backoff.retry_later(&ctx.status, reason).await;
     }
