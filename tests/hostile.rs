@@ -32,23 +32,21 @@ fn judge(input: &[u8], max_line: usize) -> Vec<Verdict> {
     };
     let mut reader = LineReader::new(input, max_line);
     while let Some(line) = reader.next_line().unwrap() {
+        let (Line::Record {
+            line: n, offset, ..
+        }
+        | Line::TooLong {
+            line: n, offset, ..
+        }) = line;
+        let meta = RecordMeta {
+            line: n,
+            source: 0,
+            received_ms: NOW * 1000,
+            locator: offset,
+        };
         match line {
-            Line::Record { text, line, offset } => {
-                let meta = RecordMeta {
-                    line,
-                    source: 0,
-                    received_ms: NOW * 1000,
-                    locator: offset,
-                };
-                engine.process(text, &meta, &mut NoLookup, &mut sink);
-            }
-            Line::TooLong { line, offset, len } => {
-                let meta = RecordMeta {
-                    line,
-                    source: 0,
-                    received_ms: NOW * 1000,
-                    locator: offset,
-                };
+            Line::Record { text, .. } => engine.process(text, &meta, &mut NoLookup, &mut sink),
+            Line::TooLong { len, .. } => {
                 engine.process_too_long(len, max_line as u64, &meta, &mut sink);
             }
         }
