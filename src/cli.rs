@@ -7,15 +7,52 @@ use std::path::PathBuf;
 #[command(
     name = "ecapi-scope",
     version,
-    about = "Inspect and debug streams of ECAPI 1.0 events"
+    about = "Inspect and debug streams of ECAPI 1.0 events",
+    long_about = "Inspect and debug streams of ECAPI 1.0 events.\n\nWithout a command, opens the \
+terminal UI on the given sources, or on an ECAPI endpoint at 127.0.0.1:4390 when none is given.",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// Config file (TOML): stages, batch key, limits, dedup window.
+    /// Config file (TOML): stages, batch key, limits, dedup window, keys, theme.
     #[arg(long, global = true, env = "ECAPI_SCOPE_CONFIG")]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// The terminal UI's arguments (no command given).
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    /// Sources to open (as for `watch`); none: an ECAPI endpoint on --listen.
+    pub sources: Vec<String>,
+    /// Address of the embedded endpoint used when no source is given.
+    #[arg(long, default_value = "127.0.0.1:4390")]
+    pub listen: String,
+    /// Also feed the embedded endpoint with synthetic traffic (invalid events, duplicates,
+    /// malformed bodies) over real HTTP.
+    #[arg(long)]
+    pub demo: bool,
+    /// Events per second sent by --demo.
+    #[arg(long, default_value_t = 20.0)]
+    pub demo_rate: f64,
+    /// Recent events kept in memory with their payloads (counts cover everything).
+    #[arg(long, default_value_t = 100_000)]
+    pub keep: usize,
+    /// Colour theme: dark, light, high-contrast, or a path to a theme file.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Show only the events that match this filter at start (see `/` in the UI).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Append each frame's drawing time (microseconds) and the final counters to this file.
+    #[arg(long, hide = true)]
+    pub frame_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +132,10 @@ pub struct CheckArgs {
     /// Use both cores (parallel validation; same results, same order).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Report only the events that match this filter in ndjson and junit output (the TUI's
+    /// language); summaries still count every event and say how many matched.
+    #[arg(long)]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,29 +204,12 @@ pub enum WatchFormat {
     None,
 }
 
+/// How live sources behave: shared by `watch` and the terminal UI.
 #[derive(Debug, clap::Args)]
-pub struct WatchArgs {
-    /// Sources: PATH, -, tcp://H:P, tcp-listen://H:P, udp://H:P, unix:///P, unix-listen:///P,
-    /// ws(s)://…, http-listen://H:P[/PATH], proxy://H:P?upstream=URL.
-    #[arg(required = true)]
-    pub sources: Vec<String>,
-    #[arg(long, value_enum, default_value_t = WatchFormat::Ndjson)]
-    pub format: WatchFormat,
+pub struct SourceArgs {
     /// Append every record received to this file (NDJSON, mode 0600).
     #[arg(long)]
     pub capture: Option<PathBuf>,
-    /// Stop after this many events.
-    #[arg(long)]
-    pub max_events: Option<u64>,
-    /// Stop after this long (e.g. 30s, 5m).
-    #[arg(long)]
-    pub duration: Option<String>,
-    /// At the end, print counters (per source, and the hub's) as JSON on standard error.
-    #[arg(long)]
-    pub stats: bool,
-    /// Do not report source state changes on standard error.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Read files to their end and stop, instead of following them.
     #[arg(long)]
     pub no_follow: bool,
@@ -212,4 +236,32 @@ pub struct WatchArgs {
     pub ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub engine: EngineFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Sources: PATH, -, tcp://H:P, tcp-listen://H:P, udp://H:P, unix:///P, unix-listen:///P,
+    /// ws(s)://…, http-listen://H:P[/PATH], proxy://H:P?upstream=URL.
+    #[arg(required = true)]
+    pub sources: Vec<String>,
+    #[arg(long, value_enum, default_value_t = WatchFormat::Ndjson)]
+    pub format: WatchFormat,
+    /// Print only the events that match this filter (the TUI's language: type: stage: ds:
+    /// status: code: path: src: id: dup:, free text, - to negate).
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Stop after this many events.
+    #[arg(long)]
+    pub max_events: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// At the end, print counters (per source, and the hub's) as JSON on standard error.
+    #[arg(long)]
+    pub stats: bool,
+    /// Do not report source state changes on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }

@@ -69,3 +69,53 @@ mod tests {
         assert_eq!(buf, br#""\u0085""#);
     }
 }
+
+/// The byte ranges of the events of a batch record: the elements of a top-level array, or of
+/// the envelope's `batch_key` array. `None` when the record is not such a batch.
+pub fn elements(raw: &[u8], batch_key: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    use serde_json::value::RawValue;
+    use std::collections::BTreeMap;
+    let text = std::str::from_utf8(raw).ok()?;
+    let list: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(text).ok()?,
+        Some(b'{') => {
+            let map: BTreeMap<Cow<'_, str>, &RawValue> = serde_json::from_str(text).ok()?;
+            serde_json::from_str(map.get(batch_key)?.get()).ok()?
+        }
+        _ => return None,
+    };
+    // Each element borrows from `text`: find where, by address.
+    let base = text.as_ptr() as usize;
+    list.iter()
+        .map(|item| {
+            let start = (item.get().as_ptr() as usize).checked_sub(base)?;
+            Some(start..start + item.get().len())
+        })
+        .collect()
+}
+
+/// The text of the event at `index` of a record (the record itself when `index` is `None`).
+pub fn element<'a>(raw: &'a [u8], index: Option<u32>, batch_key: &str) -> Option<&'a [u8]> {
+    let Some(i) = index else {
+        return Some(raw);
+    };
+    let range = elements(raw, batch_key)?.into_iter().nth(i as usize)?;
+    raw.get(range)
+}
+
+#[cfg(test)]
+mod element_tests {
+    use super::element;
+
+    #[test]
+    fn finds_batch_elements() {
+        let arr = br#"[{"id":"a"}, {"id":"b"}]"#;
+        assert_eq!(element(arr, Some(1), "events"), Some(&br#"{"id":"b"}"#[..]));
+        let env = br#"{"meta":1,"events":[1,{"id":"c"}]}"#;
+        assert_eq!(element(env, Some(1), "events"), Some(&br#"{"id":"c"}"#[..]));
+        assert_eq!(element(env, Some(5), "events"), None);
+        assert_eq!(element(env, Some(0), "data"), None);
+        assert_eq!(element(b"\xff[", Some(0), "events"), None);
+        assert_eq!(element(b"x", None, "events"), Some(&b"x"[..]));
+    }
+}

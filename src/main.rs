@@ -50,14 +50,19 @@ fn now_secs() -> i64 {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut settings = Settings::load(cli.config.as_deref())?;
     let Some(command) = cli.command else {
-        eprintln!(
-            "ecapi-scope: the terminal UI is not built yet. Headless commands: check, gen, hash, rules, stages (see --help)."
-        );
-        return Ok(ExitCode::from(2));
+        apply_engine_flags(&cli.tui.source.engine, &mut settings)?;
+        return ecapi_scope::tui::run(&cli.tui, &settings);
     };
     match command {
         Command::Check(args) => {
             apply_engine_flags(&args.engine, &mut settings)?;
+            let filter = match &args.filter {
+                Some(text) => Some(
+                    ecapi_scope::filter::Filter::parse(text)
+                        .with_context(|| format!("--filter {text:?}"))?,
+                ),
+                None => None,
+            };
             let opts = CheckOptions {
                 settings,
                 format: args.format,
@@ -67,6 +72,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 jobs: args.jobs.unwrap_or_else(|| {
                     std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
                 }),
+                filter,
             };
             let stdout = io::stdout();
             let outcome = check::run(&args.files, &opts, &mut stdout.lock())?;
@@ -82,7 +88,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Watch(args) => {
-            apply_engine_flags(&args.engine, &mut settings)?;
+            apply_engine_flags(&args.source.engine, &mut settings)?;
             ecapi_scope::watch::run(&args, &settings)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -4,26 +4,72 @@
 
 use crate::cli::{WatchArgs, WatchFormat};
 use crate::config::Settings;
+use crate::engine::aggregate::Aggregates;
 use crate::engine::report::EventReport;
 use crate::engine::time::parse_duration;
-use crate::ingest::capture::Capture;
-use crate::ingest::hub::{Hub, NoOutput, Origin, Output};
-use crate::ingest::spec::SourceSpec;
-use crate::ingest::status::SourceStatus;
-use crate::ingest::{self, Ctx, IngestOptions};
+use crate::filter::{Filter, Subject};
+use crate::ingest::hub::{NoOutput, Origin, Output};
+use crate::live::{log_states, Pipeline};
 use crate::output::ndjson;
 use crate::output::safe::safe;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::io::{self, BufWriter, Write};
-use std::sync::Arc;
-use std::time::Duration;
+use std::ops::Range;
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc;
+
+/// Finds the events of batch records for the filter's free text, once per record.
+#[derive(Default)]
+pub struct Elements {
+    record: u64,
+    spans: Option<Vec<Range<usize>>>,
+    batch_key: String,
+}
+
+impl Elements {
+    pub fn new(batch_key: &str) -> Elements {
+        Elements {
+            batch_key: batch_key.to_owned(),
+            ..Elements::default()
+        }
+    }
+
+    /// The event's own text: the record, or its element for events of a batch.
+    pub fn of<'a>(&mut self, r: &EventReport, origin: &Origin<'a>) -> &'a [u8] {
+        let Some(i) = r.index else {
+            return origin.raw;
+        };
+        if self.record != origin.record || self.spans.is_none() {
+            self.record = origin.record;
+            self.spans = crate::jsontext::elements(origin.raw, &self.batch_key);
+        }
+        self.spans
+            .as_ref()
+            .and_then(|s| s.get(i as usize))
+            .and_then(|range| origin.raw.get(range.clone()))
+            .unwrap_or(origin.raw)
+    }
+}
+
+/// What a filter sees of a live event.
+pub fn subject<'a>(r: &EventReport<'a>, source: &'a str, raw: &'a [u8]) -> Subject<'a> {
+    Subject {
+        event_type: r.event_type,
+        stage: r.stage,
+        data_set_id: r.data_set_id,
+        id: r.id,
+        status: r.status,
+        duplicate: r.duplicate.map(|d| d.kind),
+        findings: r.findings,
+        source,
+        raw,
+    }
+}
 
 /// Prints each event as an NDJSON record.
 struct Printer {
     out: BufWriter<io::Stdout>,
     labels: Vec<String>,
+    filter: Option<(Filter, Elements)>,
     failed: bool,
 }
 
@@ -31,6 +77,12 @@ impl Output for Printer {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
         if self.failed {
             return;
+        }
+        if let Some((filter, elements)) = &mut self.filter {
+            let raw = elements.of(r, origin);
+            if !filter.matches(&subject(r, origin.label, raw)) {
+                return;
+            }
         }
         let first_source = r
             .duplicate
@@ -45,7 +97,7 @@ impl Output for Printer {
         self.failed = ndjson::write_event(&mut self.out, r, &extra).is_err();
     }
 
-    fn end_batch(&mut self) {
+    fn end_batch(&mut self, _: &Aggregates) {
         self.failed |= self.out.flush().is_err();
     }
 
@@ -54,125 +106,7 @@ impl Output for Printer {
     }
 }
 
-/// `Name: value` or `Name: env:VAR`.
-fn parse_header(text: &str) -> Result<(String, String)> {
-    let (name, value) = text
-        .split_once(':')
-        .with_context(|| format!("--header {text:?}: expected `Name: value`"))?;
-    let value = value.trim();
-    let value = match value.strip_prefix("env:") {
-        Some(var) => std::env::var(var).with_context(|| {
-            format!(
-                "--header {}: environment variable {var} is not set",
-                name.trim()
-            )
-        })?,
-        None => value.to_owned(),
-    };
-    Ok((name.trim().to_owned(), value))
-}
-
-fn options(args: &WatchArgs, settings: &Settings) -> Result<IngestOptions> {
-    let token = match &args.token_env {
-        Some(var) => Some(
-            std::env::var(var)
-                .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
-        ),
-        None => None,
-    };
-    anyhow::ensure!(args.max_body > 0, "--max-body must be more than 0");
-    Ok(IngestOptions {
-        max_line_bytes: settings.max_line_bytes,
-        follow: !args.no_follow,
-        bind_any: args.bind_any,
-        token,
-        max_body: args.max_body,
-        rate_limit: args.rate_limit,
-        ws_headers: args
-            .headers
-            .iter()
-            .map(|h| parse_header(h))
-            .collect::<Result<_>>()?,
-        extra_roots: match &args.ca_file {
-            Some(path) => ingest::load_certificates(path).map_err(anyhow::Error::msg)?,
-            None => Vec::new(),
-        },
-        ..IngestOptions::default()
-    })
-}
-
-/// Reports each source's state changes, and new errors (checked every second, as listeners
-/// keep their state while clients or upstreams fail), on standard error.
-fn log_states(statuses: &[Arc<SourceStatus>]) {
-    for s in statuses {
-        let s = Arc::clone(s);
-        tokio::spawn(async move {
-            let mut rx = s.subscribe();
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            let mut last_error = None;
-            let mut changed = true;
-            loop {
-                if changed {
-                    let state = rx.borrow_and_update().clone();
-                    eprintln!(
-                        "ecapi-scope: {}: {}",
-                        safe(&s.label),
-                        safe(&state.describe())
-                    );
-                }
-                let error = s.last_error();
-                if error.is_some() && error != last_error {
-                    eprintln!(
-                        "ecapi-scope: {}: {}",
-                        safe(&s.label),
-                        safe(error.as_deref().unwrap_or(""))
-                    );
-                    last_error = error;
-                }
-                tokio::select! {
-                    r = rx.changed() => {
-                        if r.is_err() {
-                            return;
-                        }
-                        changed = true;
-                    }
-                    _ = tick.tick() => changed = false,
-                }
-            }
-        });
-    }
-}
-
-/// A capture that is also a followed source would read its own lines back forever.
-fn refuse_capture_loop(capture: &std::path::Path, specs: &[SourceSpec]) -> Result<()> {
-    let same = |p: &std::path::Path| {
-        let canon = |x: &std::path::Path| std::fs::canonicalize(x).ok();
-        p == capture || (canon(p).is_some() && canon(p) == canon(capture))
-    };
-    if specs
-        .iter()
-        .any(|s| matches!(s, SourceSpec::File(p) if same(p)))
-    {
-        bail!(
-            "--capture {} is also a source: it would read its own lines back",
-            capture.display()
-        );
-    }
-    Ok(())
-}
-
 pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
-    ingest::init_tls();
-    let specs = args
-        .sources
-        .iter()
-        .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
-        .collect::<Result<Vec<_>>>()?;
-    let opts = Arc::new(options(args, settings)?);
-    for spec in &specs {
-        ingest::check_bind(spec, &opts).map_err(anyhow::Error::msg)?;
-    }
-    anyhow::ensure!(u16::try_from(specs.len()).is_ok(), "too many sources");
     let duration = match &args.duration {
         Some(d) => Some(
             parse_duration(d)
@@ -180,71 +114,40 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
         ),
         None => None,
     };
-    let statuses: Vec<Arc<SourceStatus>> = args
-        .sources
-        .iter()
-        .map(|s| Arc::new(SourceStatus::new(s)))
-        .collect();
-    if let Some(path) = &args.capture {
-        refuse_capture_loop(path, &specs)?;
-    }
-    let (capture, capture_problem) = match &args.capture {
-        Some(path) => match Capture::open(path) {
-            Ok(c) => (Some(c), None),
-            Err(e) => {
-                let message = format!(
-                    "cannot write the capture {}: {e}; events are processed but not captured",
-                    path.display()
-                );
-                eprintln!("ecapi-scope: {}", safe(&message));
-                (None, Some(message))
-            }
-        },
-        None => (None, None),
+    let filter = match &args.filter {
+        Some(text) => Some((
+            Filter::parse(text).with_context(|| format!("--filter {text:?}"))?,
+            Elements::new(&settings.engine.walk.batch_key),
+        )),
+        None => None,
     };
     let out: Box<dyn Output> = match args.format {
         WatchFormat::Ndjson => Box::new(Printer {
             out: BufWriter::with_capacity(256 * 1024, io::stdout()),
             labels: args.sources.clone(),
+            filter,
             failed: false,
         }),
         WatchFormat::None => Box::new(NoOutput),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let (tx, rx) = mpsc::channel(opts.queue);
-    let mut hub = Hub::new(settings, capture, &statuses, out, args.max_events);
-    if let Some(message) = capture_problem {
-        hub.capture_unavailable(message);
+    let mut pipeline = Pipeline::new(&args.sources, &args.source, settings, out, args.max_events)?;
+    if let Some(message) = &pipeline.capture_problem {
+        eprintln!("ecapi-scope: {}", safe(message));
     }
-    let hub_thread = std::thread::Builder::new()
-        .name("hub".into())
-        .spawn(move || hub.run(rx))?;
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let watcher = std::thread::spawn(move || {
-        let joined = hub_thread.join();
-        let _ = done_tx.send(());
-        joined
-    });
-    rt.block_on(async {
+    let done = pipeline.hub_done();
+    let (mut interrupt, mut terminate) = {
+        let _guard = pipeline.runtime().enter();
         // Registered before any source runs, so an early Ctrl-C or TERM is not lost.
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        for (i, spec) in specs.into_iter().enumerate() {
-            let ctx = Ctx {
-                id: i as u16,
-                status: Arc::clone(&statuses[i]),
-                tx: tx.clone(),
-                opts: Arc::clone(&opts),
-            };
-            ingest::spawn(spec, ctx);
-        }
-        drop(tx);
-        if !args.quiet {
-            log_states(&statuses);
-        }
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
+    pipeline.spawn_sources();
+    if !args.quiet {
+        log_states(pipeline.runtime(), &pipeline.statuses);
+    }
+    pipeline.runtime().block_on(async {
         let until = async {
             match duration {
                 Some(d) => tokio::time::sleep(d).await,
@@ -255,16 +158,11 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
             () = until => {}
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
-            _ = done_rx => {}
+            _ = done => {}
         }
-        Ok::<(), io::Error>(())
-    })?;
-    // Ending the runtime drops every source (and their senders): the hub drains and returns.
-    opts.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    rt.shutdown_timeout(Duration::from_secs(2));
-    let Ok(Ok((summary, _engine))) = watcher.join() else {
-        bail!("the hub stopped unexpectedly")
-    };
+    });
+    let statuses = pipeline.statuses.clone();
+    let (summary, _engine) = pipeline.stop()?;
     if args.stats {
         let sources: Vec<_> = statuses.iter().map(|s| s.snapshot()).collect();
         let stats = serde_json::json!({"hub": summary, "sources": sources});

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::ecapi::codes::Severity;
 use crate::engine::report::EventReport;
 use crate::engine::{Committer, RecordMeta, Validation, Validator};
+use crate::filter::Filter;
 use crate::output::{self, junit, ndjson, Summary};
 use lookup::InputLookup;
 use pipeline::{read_inputs, Batch, Outcome, Step};
@@ -27,6 +28,8 @@ pub struct CheckOptions {
     pub progress: bool,
     /// Validation threads; 1 runs everything on the calling thread.
     pub jobs: usize,
+    /// Only matching events are written per event (ndjson, junit); summaries count them.
+    pub filter: Option<Filter>,
 }
 
 /// How a check ended.
@@ -81,6 +84,9 @@ struct Consumer<'o> {
     io_errors: Vec<String>,
     bytes: u64,
     max_line: u64,
+    filter: Option<Filter>,
+    matched: u64,
+    batch_key: String,
 }
 
 impl Consumer<'_> {
@@ -148,8 +154,25 @@ impl Consumer<'_> {
         let label = label.unwrap_or_else(|| labels.get(n).map_or("", String::as_str));
         let out = &mut self.out;
         let suites = &mut self.suites;
+        let (filter, matched, batch_key) = (&self.filter, &mut self.matched, &self.batch_key);
+        let mut spans = None;
         let mut write_err: Option<io::Error> = None;
         let mut sink = |r: &EventReport| {
+            if let Some(f) = filter {
+                let raw = match r.index {
+                    None => text,
+                    Some(i) => spans
+                        .get_or_insert_with(|| crate::jsontext::elements(text, batch_key))
+                        .as_ref()
+                        .and_then(|s| s.get(i as usize))
+                        .and_then(|range| text.get(range.clone()))
+                        .unwrap_or(text),
+                };
+                if !f.matches(&crate::watch::subject(r, label, raw)) {
+                    return;
+                }
+                *matched += 1;
+            }
             let res = match format {
                 Format::Ndjson => {
                     let first_source = r
@@ -206,6 +229,9 @@ pub fn run(
         io_errors: Vec::new(),
         bytes: 0,
         max_line: opts.settings.max_line_bytes as u64,
+        filter: opts.filter.clone(),
+        matched: 0,
+        batch_key: opts.settings.engine.walk.batch_key.clone(),
     };
     let received_ms = opts.now.saturating_mul(1000);
     if opts.jobs <= 1 {
@@ -372,6 +398,7 @@ fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
         elapsed: started.elapsed().max(Duration::from_micros(1)),
         bytes: c.bytes,
         dedup_keys: c.committer.dedup_keys(),
+        filter: c.filter.as_ref().map(|f| (f.text(), c.matched)),
     };
     match c.format {
         Format::Text => c.out.write_all(output::text::render(&summary).as_bytes())?,

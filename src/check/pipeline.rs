@@ -146,7 +146,7 @@ pub fn read_inputs(
                 })?,
             }
             count += 1;
-            if count % 8192 == 0 {
+            if count.is_multiple_of(8192) {
                 if let Some(bar) = &bar {
                     bar.set_position(lines.position().min(size.unwrap_or(u64::MAX)));
                 }

@@ -41,6 +41,11 @@ struct FileConfig {
     clock_skew: Option<String>,
     #[serde(default)]
     stages: StagesSection,
+    /// TUI key overrides, `action = "key"`; resolved by the TUI (`app::keymap`).
+    #[serde(default)]
+    keys: BTreeMap<String, toml::Value>,
+    /// TUI theme: a built-in name or a path.
+    theme: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,6 +59,10 @@ struct StagesSection {
 pub struct Settings {
     pub engine: EngineConfig,
     pub max_line_bytes: usize,
+    /// The TUI's `[keys]` table as written, and the file it came from (for errors).
+    pub keys: BTreeMap<String, toml::Value>,
+    pub theme: Option<String>,
+    pub path: Option<String>,
 }
 
 impl Default for Settings {
@@ -61,6 +70,9 @@ impl Default for Settings {
         Settings {
             engine: EngineConfig::default(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            keys: BTreeMap::new(),
+            theme: None,
+            path: None,
         }
     }
 }
@@ -103,6 +115,11 @@ impl Settings {
                 })
                 .transpose()
         };
+        self.path = Some(path.to_owned());
+        self.keys = file.keys;
+        if let Some(t) = file.theme {
+            self.theme = Some(t);
+        }
         if let Some(k) = file.batch_key {
             self.engine.walk.batch_key = k;
         }

@@ -7,6 +7,7 @@ use super::capture::Capture;
 use super::status::{Counters, SourceStatus};
 use super::{Body, EventResult, Record, Reply, Upstream};
 use crate::config::Settings;
+use crate::engine::aggregate::Aggregates;
 use crate::engine::facts::EventFacts;
 use crate::engine::recent::RecentPayloads;
 use crate::engine::report::EventReport;
@@ -18,18 +19,27 @@ use tokio::sync::{mpsc, oneshot};
 /// Raw records kept to diff conflicting duplicates against.
 const RECENT_BUDGET: usize = 64 * 1024 * 1024;
 
+/// How long the hub waits for records before telling the output it is idle.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Where a live event came from, besides the report itself.
 pub struct Origin<'a> {
     pub label: &'a str,
     pub received_ms: i64,
     pub upstream: Option<&'a Upstream>,
+    /// The record's bytes as received (a batch holds several events).
+    pub raw: &'a [u8],
+    /// The record's number in the hub (1-based): events of one record share it.
+    pub record: u64,
 }
 
 /// What consumes the hub's reports.
 pub trait Output: Send {
     fn event(&mut self, report: &EventReport, origin: &Origin);
-    /// Called after each batch; a printer flushes here.
-    fn end_batch(&mut self) {}
+    /// Called after each batch, with the aggregates so far; a printer flushes here.
+    fn end_batch(&mut self, _agg: &Aggregates) {}
+    /// Called when no record came for a while, so that an output can publish what it holds.
+    fn idle(&mut self, _agg: &Aggregates) {}
     /// False once the output cannot take more (a closed pipe): the hub stops.
     fn ok(&self) -> bool {
         true
@@ -251,7 +261,15 @@ impl Hub {
         let validator = std::thread::Builder::new()
             .name("validate".into())
             .spawn(move || validator_thread(&cfg, rx, &vtx, &back_rx));
-        for batch in &vrx {
+        loop {
+            let batch = match vrx.recv_timeout(IDLE) {
+                Ok(batch) => batch,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    self.out.idle(&self.committer.agg);
+                    continue;
+                }
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             let batch = self.batch(batch);
             let _ = back_tx.send(batch);
             if self.full() || !self.out.ok() {
@@ -323,7 +341,7 @@ impl Hub {
                 kept.push((rec.received_ms, label, rec.body));
             }
         }
-        self.out.end_batch();
+        self.out.end_batch(&self.committer.agg);
         match &self.capture {
             Some((tx, _)) => {
                 let job = CaptureJob {
@@ -358,11 +376,6 @@ impl Hub {
             received_ms: rec.received_ms,
             locator: self.seq,
         };
-        let origin = Origin {
-            label,
-            received_ms: rec.received_ms,
-            upstream: rec.upstream.as_deref(),
-        };
         let Hub {
             committer,
             recent,
@@ -372,6 +385,20 @@ impl Hub {
             ..
         } = self;
         let max_events = self.max_events;
+        let raw: &[u8] = match &rec.body {
+            Body::Raw(raw) => {
+                recent.remember(meta.locator, raw);
+                raw
+            }
+            Body::TooLong(_) => &[],
+        };
+        let origin = Origin {
+            label,
+            received_ms: rec.received_ms,
+            upstream: rec.upstream.as_deref(),
+            raw,
+            record: meta.locator,
+        };
         let mut sink = |r: &EventReport| {
             if max_events.is_some_and(|m| *count >= m) {
                 return;
@@ -387,13 +414,6 @@ impl Hub {
                     findings: r.findings.to_vec(),
                 });
             }
-        };
-        let raw: &[u8] = match &rec.body {
-            Body::Raw(raw) => {
-                recent.remember(meta.locator, raw);
-                raw
-            }
-            Body::TooLong(_) => &[],
         };
         match outcome {
             Outcome::TooLong(len) => committer.too_long(len, *max_line, &meta, &mut sink),

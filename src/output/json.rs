@@ -72,7 +72,7 @@ pub fn document(s: &Summary) -> Value {
         .iter()
         .map(|(c, (sum, n))| (c.clone(), json!({"sum": sum, "events": n})))
         .collect();
-    json!({
+    let mut doc = json!({
         "inputs": s.inputs,
         "records": a.records,
         "events": a.events,
@@ -107,5 +107,12 @@ pub fn document(s: &Summary) -> Value {
         "events_by_source": s.inputs.iter().enumerate()
             .map(|(i, name)| (name.clone(), json!(a.by_source.get(i).copied().unwrap_or(0))))
             .collect::<Map<String, Value>>(),
-    })
+    });
+    if let (Some((filter, matched)), Some(map)) = (s.filter, doc.as_object_mut()) {
+        map.insert(
+            "filter".into(),
+            json!({"filter": filter, "matched": matched}),
+        );
+    }
+    doc
 }

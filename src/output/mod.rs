@@ -5,6 +5,7 @@
 pub mod json;
 pub mod junit;
 pub mod ndjson;
+pub mod pretty;
 pub mod safe;
 pub mod text;
 
@@ -18,6 +19,8 @@ pub struct Summary<'a> {
     pub elapsed: Duration,
     pub bytes: u64,
     pub dedup_keys: usize,
+    /// With `--filter`: the filter and how many events matched it.
+    pub filter: Option<(&'a str, u64)>,
 }
 
 /// `1234567` → `1,234,567`.
@@ -25,7 +28,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

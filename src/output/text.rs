@@ -37,6 +37,15 @@ pub fn render(s: &Summary) -> String {
         pct(a.by_status[2], total),
         thousands(a.by_status[3]),
     );
+    if let Some((filter, matched)) = s.filter {
+        let _ = writeln!(
+            o,
+            "filter      {} of {} events match {}",
+            thousands(matched),
+            thousands(total),
+            safe_short(filter, 120)
+        );
+    }
     funnel(&mut o, s);
     values(&mut o, s);
     let d = &a.duplicates;

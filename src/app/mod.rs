@@ -1,0 +1,389 @@
+//! The TUI's state machine: messages in (keys, mouse, rows from the hub, aggregate snapshots,
+//! source states, highlighted documents, ticks), effects out (work for the runtime to do). It
+//! never waits and never draws; `tui` draws what it holds. Tests drive it message by message.
+
+pub mod detail;
+pub mod input;
+pub mod keymap;
+pub mod layout;
+mod live;
+pub mod row;
+pub mod sink;
+pub mod window;
+
+use crate::engine::aggregate::Aggregates;
+use crate::filter::Filter;
+use crate::ingest::status::{Counters, SourceState, SourceStatus};
+use detail::{Detail, Doc, DocCache};
+use input::{Edit, LineInput};
+use keymap::{Action, Keymap};
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use row::Row;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use window::Window;
+
+/// The views, numbered as the keys that reach them. Funnel, Problems, Duplicates and Replay
+/// take the numbers between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Live,
+    Sources,
+}
+
+impl View {
+    /// The views that exist, in switching order.
+    pub const ALL: [View; 2] = [View::Live, View::Sources];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Live => "live",
+            View::Sources => "sources",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Live => "Live",
+            View::Sources => "Sources",
+        }
+    }
+
+    pub fn number(self) -> u8 {
+        match self {
+            View::Live => 1,
+            View::Sources => 6,
+        }
+    }
+}
+
+/// What the keyboard is talking to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Normal,
+    Filter(LineInput),
+    Command(LineInput),
+    Help { scroll: usize },
+}
+
+/// A source as last seen, for the header and the Sources view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceView {
+    pub label: String,
+    pub state: SourceState,
+    pub records: u64,
+    pub bytes: u64,
+    pub malformed: u64,
+    pub dropped: u64,
+    pub connections: u64,
+    pub last_error: Option<String>,
+}
+
+impl SourceView {
+    pub fn of(s: &SourceStatus) -> SourceView {
+        let c = &s.counters;
+        SourceView {
+            label: s.label.clone(),
+            state: s.state(),
+            records: Counters::get(&c.records),
+            bytes: Counters::get(&c.bytes),
+            malformed: Counters::get(&c.malformed),
+            dropped: Counters::get(&c.dropped),
+            connections: Counters::get(&c.connections),
+            last_error: s.last_error(),
+        }
+    }
+}
+
+/// Things the app knows at start that never change.
+#[derive(Clone, Debug, Default)]
+pub struct Setup {
+    /// A `curl` line that posts a valid event to the embedded endpoint.
+    pub curl: Option<String>,
+    /// The embedded endpoint's address, when no source was given.
+    pub embedded: Option<String>,
+    pub capture: Option<String>,
+    pub capture_problem: Option<String>,
+    pub demo: bool,
+}
+
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Rows(Vec<Row>),
+    Aggregates(Box<Aggregates>),
+    Sources(Vec<SourceView>),
+    /// Events the display could not take, so far.
+    Dropped(u64),
+    Highlighted(u64, Arc<Doc>),
+    /// The clock, unix milliseconds.
+    Tick(i64),
+    Quit,
+}
+
+/// Work the app asks for.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// Format and highlight an event's JSON, then send `Msg::Highlighted`.
+    Highlight { seq: u64, raw: Arc<[u8]> },
+}
+
+/// Why the view is paused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// The last seq shown.
+    pub upto: u64,
+}
+
+pub struct App {
+    pub setup: Setup,
+    pub keymap: Keymap,
+    pub view: View,
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub window: Window,
+    pub selected: Option<u64>,
+    /// The first visible row shown in the table.
+    pub top: Option<u64>,
+    pub follow: bool,
+    pub pause: Option<Pause>,
+    pub marks: BTreeSet<u64>,
+    pub agg: Box<Aggregates>,
+    pub sources: Vec<SourceView>,
+    pub source_cursor: usize,
+    pub dropped: u64,
+    /// Rows received from the hub.
+    pub received: u64,
+    pub now_ms: i64,
+    pub size: Rect,
+    /// A one-line message and when it goes away.
+    pub message: Option<(String, i64)>,
+    pub docs: DocCache,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(setup: Setup, keymap: Keymap, keep: usize) -> App {
+        App {
+            setup,
+            keymap,
+            view: View::Live,
+            mode: Mode::Normal,
+            detail: None,
+            window: Window::new(keep),
+            selected: None,
+            top: None,
+            follow: true,
+            pause: None,
+            marks: BTreeSet::new(),
+            agg: Box::default(),
+            sources: Vec::new(),
+            source_cursor: 0,
+            dropped: 0,
+            received: 0,
+            now_ms: 0,
+            size: Rect::new(0, 0, 80, 24),
+            message: None,
+            docs: DocCache::default(),
+            quit: false,
+        }
+    }
+
+    /// Applies a filter given at start (`--filter`).
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        self.window.set_filter(filter);
+        self.after_change();
+    }
+
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), self.now_ms + 4_000));
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match msg {
+            Msg::Key(k) if k.kind != KeyEventKind::Release => self.key(k, &mut fx),
+            Msg::Key(_) => {}
+            Msg::Mouse(m) => self.mouse(m),
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.after_change();
+            }
+            Msg::Rows(rows) => self.rows(rows),
+            Msg::Aggregates(agg) => self.agg = agg,
+            Msg::Sources(s) => {
+                self.sources = s;
+                self.source_cursor = self.source_cursor.min(self.sources.len().saturating_sub(1));
+            }
+            Msg::Dropped(n) => self.dropped = n,
+            Msg::Highlighted(seq, doc) => {
+                self.docs.put(seq, Arc::clone(&doc));
+                if let Some(d) = self.detail.as_mut().filter(|d| d.row.seq == seq) {
+                    d.doc = Some(doc);
+                }
+            }
+            Msg::Tick(now) => {
+                self.now_ms = now;
+                if self
+                    .message
+                    .as_ref()
+                    .is_some_and(|(_, until)| *until <= now)
+                {
+                    self.message = None;
+                }
+            }
+            Msg::Quit => self.quit = true,
+        }
+        fx
+    }
+
+    fn rows(&mut self, rows: Vec<Row>) {
+        self.received += rows.len() as u64;
+        for row in rows {
+            self.window.push(row);
+        }
+        self.marks = self
+            .marks
+            .split_off(&self.window.rows().next().map_or(0, |r| r.seq));
+        self.after_change();
+    }
+
+    fn key(&mut self, k: KeyEvent, fx: &mut Vec<Effect>) {
+        match &mut self.mode {
+            Mode::Filter(line) => {
+                match line.key(&k) {
+                    Edit::Editing => {
+                        line.error = Filter::parse(&line.text).err().map(|e| e.to_string());
+                    }
+                    Edit::Submit(text) => {
+                        self.mode = Mode::Normal;
+                        self.apply_filter(&text);
+                    }
+                    Edit::Cancel => self.mode = Mode::Normal,
+                }
+                return;
+            }
+            Mode::Command(line) => {
+                match line.key(&k) {
+                    Edit::Editing => {}
+                    Edit::Submit(text) => {
+                        self.mode = Mode::Normal;
+                        self.command(&text);
+                    }
+                    Edit::Cancel => self.mode = Mode::Normal,
+                }
+                return;
+            }
+            Mode::Help { scroll } => {
+                match self.keymap.action(&k) {
+                    Some(Action::Down) => *scroll += 1,
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::Quit | Action::Help | Action::Back) | None => {
+                        self.mode = Mode::Normal;
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            Mode::Normal => {}
+        }
+        if let Some(action) = self.keymap.action(&k) {
+            self.act(action, fx);
+        }
+    }
+
+    fn act(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help { scroll: 0 },
+            Action::NextView | Action::PrevView => {
+                let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
+                let n = View::ALL.len();
+                let next = if action == Action::NextView {
+                    i + 1
+                } else {
+                    i + n - 1
+                };
+                self.switch(View::ALL[next % n]);
+            }
+            Action::ViewLive => self.switch(View::Live),
+            Action::ViewSources => self.switch(View::Sources),
+            Action::Command => self.mode = Mode::Command(LineInput::default()),
+            Action::Filter if self.view == View::Live && self.detail.is_none() => {
+                let text = self.window.filter().map(|f| f.text().to_owned());
+                self.mode = Mode::Filter(LineInput::with(text.unwrap_or_default()));
+            }
+            _ if self.view == View::Sources => self.sources_act(action),
+            _ if self.detail.is_some() => self.detail_act(action, fx),
+            _ => self.live_act(action, fx),
+        }
+    }
+
+    fn switch(&mut self, view: View) {
+        self.view = view;
+        self.detail = None;
+    }
+
+    fn command(&mut self, text: &str) {
+        let word = text.trim().trim_start_matches(':');
+        match word {
+            "" => {}
+            "q" | "quit" => self.quit = true,
+            "help" => self.mode = Mode::Help { scroll: 0 },
+            other => match View::ALL.iter().find(|v| v.name() == other) {
+                Some(v) => self.switch(*v),
+                None => {
+                    let names = View::ALL.iter().map(|v| v.name()).chain(["help", "quit"]);
+                    let hint = crate::ecapi::suggest::closest(other, names)
+                        .map(|n| format!(" (did you mean :{n}?)"))
+                        .unwrap_or_default();
+                    self.say(format!("no view named {other:?}{hint}"));
+                }
+            },
+        }
+    }
+
+    fn apply_filter(&mut self, text: &str) {
+        match Filter::parse(text) {
+            Ok(f) => {
+                self.window.set_filter(Some(f));
+                self.selected = None;
+                self.top = None;
+                self.follow = true;
+                self.after_change();
+            }
+            Err(e) => self.say(format!("filter not applied: {e}")),
+        }
+    }
+
+    fn sources_act(&mut self, action: Action) {
+        let n = self.sources.len();
+        match action {
+            Action::Down => self.source_cursor = (self.source_cursor + 1).min(n.saturating_sub(1)),
+            Action::Up => self.source_cursor = self.source_cursor.saturating_sub(1),
+            Action::Top => self.source_cursor = 0,
+            Action::Bottom => self.source_cursor = n.saturating_sub(1),
+            Action::Back => self.switch(View::Live),
+            _ => {}
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        let down = match m.kind {
+            MouseEventKind::ScrollDown => true,
+            MouseEventKind::ScrollUp => false,
+            MouseEventKind::Down(_) => {
+                self.click(m.column, m.row);
+                return;
+            }
+            _ => return,
+        };
+        let action = if down { Action::Down } else { Action::Up };
+        let mut fx = Vec::new();
+        for _ in 0..3 {
+            self.act(action, &mut fx);
+        }
+    }
+}

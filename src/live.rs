@@ -1,0 +1,253 @@
+//! A running set of live sources, the hub and the capture: what `watch` and the TUI share, so
+//! that they start, report and stop sources the same way. The output is theirs (a printer, the
+//! TUI's sink); everything else is built here from the same flags.
+
+use crate::cli::SourceArgs;
+use crate::config::Settings;
+use crate::engine::Committer;
+use crate::ingest::capture::Capture;
+use crate::ingest::hub::{Hub, HubSummary, Output};
+use crate::ingest::spec::SourceSpec;
+use crate::ingest::status::SourceStatus;
+use crate::ingest::{self, Ctx, IngestOptions, Record};
+use crate::output::safe::safe;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+type HubResult = std::thread::Result<(HubSummary, Committer)>;
+
+/// Sources, hub and capture, running.
+pub struct Pipeline {
+    rt: tokio::runtime::Runtime,
+    pub statuses: Vec<Arc<SourceStatus>>,
+    pub opts: Arc<IngestOptions>,
+    specs: Vec<SourceSpec>,
+    tx: Option<mpsc::Sender<Vec<Record>>>,
+    watcher: JoinHandle<HubResult>,
+    done: Option<oneshot::Receiver<()>>,
+    /// The capture file, and why it could not be opened (events are processed anyway).
+    pub capture: Option<PathBuf>,
+    pub capture_problem: Option<String>,
+}
+
+/// `Name: value` or `Name: env:VAR`.
+fn parse_header(text: &str) -> Result<(String, String)> {
+    let (name, value) = text
+        .split_once(':')
+        .with_context(|| format!("--header {text:?}: expected `Name: value`"))?;
+    let value = value.trim();
+    let value = match value.strip_prefix("env:") {
+        Some(var) => std::env::var(var).with_context(|| {
+            format!(
+                "--header {}: environment variable {var} is not set",
+                name.trim()
+            )
+        })?,
+        None => value.to_owned(),
+    };
+    Ok((name.trim().to_owned(), value))
+}
+
+pub fn options(args: &SourceArgs, settings: &Settings) -> Result<IngestOptions> {
+    let token = match &args.token_env {
+        Some(var) => Some(
+            std::env::var(var)
+                .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
+        ),
+        None => None,
+    };
+    anyhow::ensure!(args.max_body > 0, "--max-body must be more than 0");
+    Ok(IngestOptions {
+        max_line_bytes: settings.max_line_bytes,
+        follow: !args.no_follow,
+        bind_any: args.bind_any,
+        token,
+        max_body: args.max_body,
+        rate_limit: args.rate_limit,
+        ws_headers: args
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<_>>()?,
+        extra_roots: match &args.ca_file {
+            Some(path) => ingest::load_certificates(path).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        },
+        ..IngestOptions::default()
+    })
+}
+
+/// A capture that is also a followed source would read its own lines back forever.
+fn refuse_capture_loop(capture: &Path, specs: &[SourceSpec]) -> Result<()> {
+    let same = |p: &Path| {
+        let canon = |x: &Path| std::fs::canonicalize(x).ok();
+        p == capture || (canon(p).is_some() && canon(p) == canon(capture))
+    };
+    if specs
+        .iter()
+        .any(|s| matches!(s, SourceSpec::File(p) if same(p)))
+    {
+        bail!(
+            "--capture {} is also a source: it would read its own lines back",
+            capture.display()
+        );
+    }
+    Ok(())
+}
+
+impl Pipeline {
+    /// Parses and checks the sources, opens the capture and starts the hub; the sources start
+    /// with [`Pipeline::spawn_sources`], once the caller is ready (signals registered).
+    pub fn new(
+        sources: &[String],
+        args: &SourceArgs,
+        settings: &Settings,
+        out: Box<dyn Output>,
+        max_events: Option<u64>,
+    ) -> Result<Pipeline> {
+        ingest::init_tls();
+        let specs = sources
+            .iter()
+            .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
+            .collect::<Result<Vec<_>>>()?;
+        let opts = Arc::new(options(args, settings)?);
+        for spec in &specs {
+            ingest::check_bind(spec, &opts).map_err(anyhow::Error::msg)?;
+        }
+        anyhow::ensure!(u16::try_from(specs.len()).is_ok(), "too many sources");
+        let statuses: Vec<Arc<SourceStatus>> = sources
+            .iter()
+            .map(|s| Arc::new(SourceStatus::new(s)))
+            .collect();
+        if let Some(path) = &args.capture {
+            refuse_capture_loop(path, &specs)?;
+        }
+        let (capture, capture_problem) = match &args.capture {
+            Some(path) => match Capture::open(path) {
+                Ok(c) => (Some(c), None),
+                Err(e) => (
+                    None,
+                    Some(format!(
+                        "cannot write the capture {}: {e}; events are processed but not captured",
+                        path.display()
+                    )),
+                ),
+            },
+            None => (None, None),
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let (tx, rx) = mpsc::channel(opts.queue);
+        let mut hub = Hub::new(settings, capture, &statuses, out, max_events);
+        if let Some(message) = &capture_problem {
+            hub.capture_unavailable(message.clone());
+        }
+        let hub_thread = std::thread::Builder::new()
+            .name("hub".into())
+            .spawn(move || hub.run(rx))?;
+        let (done_tx, done_rx) = oneshot::channel();
+        let watcher = std::thread::spawn(move || {
+            let joined = hub_thread.join();
+            let _ = done_tx.send(());
+            joined
+        });
+        Ok(Pipeline {
+            rt,
+            statuses,
+            opts,
+            specs,
+            tx: Some(tx),
+            watcher,
+            done: Some(done_rx),
+            capture: args.capture.clone(),
+            capture_problem,
+        })
+    }
+
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.rt
+    }
+
+    /// Starts every source's task.
+    pub fn spawn_sources(&mut self) {
+        let Some(tx) = self.tx.take() else {
+            return;
+        };
+        let _guard = self.rt.enter();
+        for (i, spec) in std::mem::take(&mut self.specs).into_iter().enumerate() {
+            let ctx = Ctx {
+                id: i as u16,
+                status: Arc::clone(&self.statuses[i]),
+                tx: tx.clone(),
+                opts: Arc::clone(&self.opts),
+            };
+            ingest::spawn(spec, ctx);
+        }
+    }
+
+    /// Resolves when the hub has stopped (every source ended, or the output closed).
+    pub fn hub_done(&mut self) -> oneshot::Receiver<()> {
+        self.done.take().unwrap_or_else(|| oneshot::channel().1)
+    }
+
+    /// Stops the sources, lets the hub drain and returns what it did.
+    pub fn stop(self) -> Result<(HubSummary, Committer)> {
+        self.opts
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(self.tx);
+        self.rt.shutdown_timeout(Duration::from_secs(2));
+        match self.watcher.join() {
+            Ok(Ok(done)) => Ok(done),
+            _ => bail!("the hub stopped unexpectedly"),
+        }
+    }
+}
+
+/// Reports each source's state changes, and new errors (checked every second, as listeners
+/// keep their state while clients or upstreams fail), on standard error.
+pub fn log_states(rt: &tokio::runtime::Runtime, statuses: &[Arc<SourceStatus>]) {
+    for s in statuses {
+        let s = Arc::clone(s);
+        rt.spawn(async move {
+            let mut rx = s.subscribe();
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut last_error = None;
+            let mut changed = true;
+            loop {
+                if changed {
+                    let state = rx.borrow_and_update().clone();
+                    eprintln!(
+                        "ecapi-scope: {}: {}",
+                        safe(&s.label),
+                        safe(&state.describe())
+                    );
+                }
+                let error = s.last_error();
+                if error.is_some() && error != last_error {
+                    eprintln!(
+                        "ecapi-scope: {}: {}",
+                        safe(&s.label),
+                        safe(error.as_deref().unwrap_or(""))
+                    );
+                    last_error = error;
+                }
+                tokio::select! {
+                    r = rx.changed() => {
+                        if r.is_err() {
+                            return;
+                        }
+                        changed = true;
+                    }
+                    _ = tick.tick() => changed = false,
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,305 @@
+//! The terminal UI: sets up sources, the terminal and the producer threads, then runs the one
+//! loop that owns the app — drain every message, update, draw at most once a frame. The
+//! terminal is restored on quit, on panic and on INT/TERM/HUP.
+
+mod detail;
+mod help;
+pub mod highlight;
+mod live;
+mod sources;
+mod term;
+pub mod text;
+pub mod theme;
+pub mod views;
+
+use crate::app::keymap::Keymap;
+use crate::app::sink::{Feed, TuiSink};
+use crate::app::{App, Effect, Msg, Setup, SourceView};
+use crate::cli::TuiArgs;
+use crate::config::Settings;
+use crate::filter::Filter;
+use crate::ingest::status::SourceState;
+use crate::live::Pipeline;
+use anyhow::{bail, Context, Result};
+use ratatui::crossterm::event;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use theme::Theme;
+
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(250);
+const MAX_WAIT: Duration = Duration::from_millis(33);
+
+/// A valid event for the embedded endpoint, timestamped now.
+pub fn curl_line(addr: &str, now_secs: i64) -> String {
+    use crate::ecapi::normalize::{normalize, sha256_hex, HashField};
+    let email = sha256_hex(&normalize(HashField::Email, "you@example.com"));
+    format!(
+        "curl -sS http://{addr}/ -H 'Content-Type: application/json' -d '{{\"data_set_id\":\"my-shop\",\"id\":\"order-1001\",\"timestamp\":{now_secs},\"event_type\":\"purchase\",\"value\":42.5,\"currency_code\":\"USD\",\"source\":\"website\",\"user_data\":{{\"email_address\":[\"{email}\"]}}}}'"
+    )
+}
+
+fn now_ms() -> i64 {
+    crate::ingest::now_ms()
+}
+
+/// Runs the TUI until the user quits or a signal comes.
+pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
+    let keymap = Keymap::with_overrides(&settings.keys).map_err(|e| match &settings.path {
+        Some(p) => anyhow::anyhow!("config file {p}: {e}"),
+        None => anyhow::anyhow!(e),
+    })?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_choice = args.theme.as_deref().or(settings.theme.as_deref());
+    let theme = Theme::load(theme_choice, no_color).map_err(anyhow::Error::msg)?;
+    let filter = match &args.filter {
+        Some(text) => Some(Filter::parse(text).with_context(|| format!("--filter {text:?}"))?),
+        None => None,
+    };
+    if !std::io::stdout().is_terminal() {
+        bail!("the terminal UI needs a terminal; for scripts and pipes use `ecapi-scope watch SOURCE...`");
+    }
+    let embedded = args.sources.is_empty();
+    if args.demo && !embedded {
+        bail!("--demo feeds the embedded endpoint: give no source with it");
+    }
+    let sources = if embedded {
+        vec![format!("http-listen://{}", args.listen)]
+    } else {
+        args.sources.clone()
+    };
+    let (sink, feed) = TuiSink::new(&sources, &settings.engine.walk.batch_key);
+    let mut pipeline = Pipeline::new(&sources, &args.source, settings, Box::new(sink), None)?;
+    let setup = Setup {
+        curl: embedded.then(|| curl_line(&args.listen, now_ms() / 1000)),
+        embedded: embedded.then(|| args.listen.clone()),
+        capture: args
+            .source
+            .capture
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        capture_problem: pipeline.capture_problem.clone(),
+        demo: args.demo,
+    };
+    let (ctl_tx, ctl_rx) = mpsc::channel::<Msg>();
+    watch_signals(&pipeline, &ctl_tx)?;
+    pipeline.spawn_sources();
+    if args.demo {
+        start_demo(&pipeline, args.demo_rate);
+    }
+    let mut app = App::new(setup, keymap, args.keep);
+    app.set_filter(filter);
+    let mut frames = FrameLog::new(args.frame_log.clone());
+    let outcome = {
+        let mut terminal = term::Terminal::enter()?;
+        spawn_input(ctl_tx.clone());
+        let (job_tx, job_rx) = mpsc::channel();
+        let hl_tx = ctl_tx.clone();
+        std::thread::Builder::new()
+            .name("highlight".into())
+            .spawn(move || highlight::worker(&job_rx, &hl_tx))?;
+        let size = terminal.size()?;
+        app.update(Msg::Resize(size.width, size.height));
+        let looped = main_loop(
+            &mut app,
+            &mut terminal,
+            &theme,
+            &feed,
+            &ctl_rx,
+            &job_tx,
+            &pipeline,
+            &mut frames,
+        );
+        drop(terminal);
+        looped
+    };
+    let problem = views::port_problem(&app);
+    let statuses = pipeline.statuses.clone();
+    let stopped = pipeline.stop();
+    frames.finish(&app, feed.dropped.load(Ordering::Relaxed));
+    outcome?;
+    stopped?;
+    if let Some(p) = problem {
+        eprintln!("ecapi-scope: {p}");
+    }
+    for s in &statuses {
+        if let SourceState::Failed(reason) = s.state() {
+            eprintln!(
+                "ecapi-scope: {}: failed: {}",
+                crate::output::safe::safe(&s.label),
+                crate::output::safe::safe(&reason)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// INT, TERM and HUP end the loop like `q` does, so the terminal is restored.
+fn watch_signals(pipeline: &Pipeline, tx: &Sender<Msg>) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let _guard = pipeline.runtime().enter();
+    for kind in [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ] {
+        let mut s = signal(kind)?;
+        let tx = tx.clone();
+        pipeline.runtime().spawn(async move {
+            if s.recv().await.is_some() {
+                let _ = tx.send(Msg::Quit);
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Feeds the embedded endpoint with generated traffic once it listens (never another
+/// process that holds the port).
+fn start_demo(pipeline: &Pipeline, rate: f64) {
+    let Some(status) = pipeline.statuses.first().cloned() else {
+        return;
+    };
+    pipeline.runtime().spawn(async move {
+        let state = status
+            .wait_for(|s| matches!(s, SourceState::Listening(_) | SourceState::Failed(_)))
+            .await;
+        let SourceState::Listening(addr) = state else {
+            return;
+        };
+        let opts = crate::gen::GenOptions {
+            seed: fastrand::u64(..),
+            count: u64::MAX,
+            now: now_ms() / 1000,
+            invalid_rate: 0.12,
+            duplicate_rate: 0.05,
+            conflict_share: 0.4,
+            malformed_rate: 0.02,
+            ..crate::gen::GenOptions::default()
+        };
+        let target = crate::gen::target::Target::Http(format!("http://{addr}/"));
+        let _ = std::thread::Builder::new()
+            .name("demo".into())
+            .spawn(move || {
+                let _ = crate::gen::target::send(opts, &target, Some(rate.max(0.1)), 2);
+            });
+    });
+}
+
+/// Terminal input, as messages. The thread ends with the process.
+fn spawn_input(tx: Sender<Msg>) {
+    let _ = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || loop {
+            let msg = match event::read() {
+                Ok(event::Event::Key(k)) => Msg::Key(k),
+                Ok(event::Event::Mouse(m)) => Msg::Mouse(m),
+                Ok(event::Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn main_loop(
+    app: &mut App,
+    terminal: &mut term::Terminal,
+    theme: &Theme,
+    feed: &Feed,
+    ctl: &Receiver<Msg>,
+    jobs: &Sender<highlight::Job>,
+    pipeline: &Pipeline,
+    frames: &mut FrameLog,
+) -> Result<()> {
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut last_tick: Option<Instant> = None;
+    while !app.quit {
+        let mut effects = Vec::new();
+        match ctl.recv_timeout(MAX_WAIT) {
+            Ok(msg) => effects.extend(app.update(msg)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        while let Ok(msg) = ctl.try_recv() {
+            effects.extend(app.update(msg));
+            dirty = true;
+        }
+        while let Ok(rows) = feed.rows.try_recv() {
+            app.update(Msg::Rows(rows));
+            dirty = true;
+        }
+        if let Some(agg) = feed.aggregates.try_iter().last() {
+            app.update(Msg::Aggregates(agg));
+            dirty = true;
+        }
+        if last_tick.is_none_or(|t| t.elapsed() >= TICK) {
+            last_tick = Some(Instant::now());
+            app.update(Msg::Tick(now_ms()));
+            let views = pipeline
+                .statuses
+                .iter()
+                .map(|s| SourceView::of(s))
+                .collect();
+            app.update(Msg::Sources(views));
+            app.update(Msg::Dropped(feed.dropped.load(Ordering::Relaxed)));
+            dirty = true;
+        }
+        for Effect::Highlight { seq, raw } in effects {
+            let _ = jobs.send(highlight::Job { seq, raw });
+            dirty = true;
+        }
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            let started = Instant::now();
+            terminal.draw(|f| views::draw(f, app, theme))?;
+            frames.record(started.elapsed());
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+    }
+    Ok(())
+}
+
+/// Frame times for the benchmark (`--frame-log`), written when the UI ends.
+struct FrameLog {
+    path: Option<std::path::PathBuf>,
+    micros: Vec<u32>,
+}
+
+impl FrameLog {
+    fn new(path: Option<std::path::PathBuf>) -> FrameLog {
+        FrameLog {
+            path,
+            micros: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, d: Duration) {
+        if self.path.is_some() && self.micros.len() < 10_000_000 {
+            self.micros
+                .push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+        }
+    }
+
+    fn finish(&self, app: &App, dropped: u64) {
+        let Some(path) = &self.path else { return };
+        let Ok(mut f) = std::fs::File::create(path) else {
+            return;
+        };
+        for m in &self.micros {
+            let _ = writeln!(f, "{m}");
+        }
+        let summary = serde_json::json!({
+            "events": app.agg.events, "rows": app.received, "display_dropped": dropped,
+            "frames": self.micros.len(), "window": app.window.len(),
+        });
+        let _ = writeln!(f, "{summary}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The Sources view: every source's state and counters, the capture, and how to send events
+//! to the embedded endpoint.
+
+use super::theme::Theme;
+use crate::app::App;
+use crate::ingest::status::SourceState;
+use crate::output::safe::{safe, safe_short};
+use crate::output::thousands;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget, Wrap};
+
+pub struct SourcesView<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+fn state_style(state: &SourceState, t: &Theme) -> Style {
+    match state {
+        SourceState::Failed(_) => t.error,
+        SourceState::Reconnecting { .. } | SourceState::Waiting(_) | SourceState::Starting => {
+            t.warning
+        }
+        SourceState::Ended => t.dim,
+        SourceState::Connected | SourceState::Listening(_) => t.ok,
+    }
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+impl Widget for SourcesView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let header = Row::new([
+            "source",
+            "state",
+            "records",
+            "bytes",
+            "malformed",
+            "dropped",
+            "conns",
+            "last error",
+        ])
+        .style(t.column);
+        let rows: Vec<Row> = app
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let style = if i == app.source_cursor {
+                    t.selected
+                } else {
+                    t.text
+                };
+                Row::new(vec![
+                    Cell::from(safe_short(&s.label, 60)),
+                    Cell::from(Span::styled(
+                        safe_short(&s.state.describe(), 80),
+                        state_style(&s.state, t),
+                    )),
+                    Cell::from(thousands(s.records)),
+                    Cell::from(bytes(s.bytes)),
+                    Cell::from(thousands(s.malformed)),
+                    Cell::from(thousands(s.dropped)),
+                    Cell::from(thousands(s.connections)),
+                    Cell::from(Span::styled(
+                        s.last_error
+                            .as_deref()
+                            .map_or(String::new(), |e| safe_short(e, 80)),
+                        t.error,
+                    )),
+                ])
+                .style(style)
+            })
+            .collect();
+        let table_h = (rows.len() as u16 + 1).min(area.height);
+        let widths = [
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+            Constraint::Length(10),
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Fill(3),
+        ];
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .render(
+                Rect {
+                    height: table_h,
+                    ..area
+                },
+                buf,
+            );
+        let mut lines = vec![Line::default()];
+        if let Some(s) = app.sources.get(app.source_cursor) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", safe(&s.label)), t.label),
+                Span::styled(
+                    safe(&s.state.describe()).into_owned(),
+                    state_style(&s.state, t),
+                ),
+            ]));
+            if let Some(e) = &s.last_error {
+                lines.push(Line::from(Span::styled(
+                    format!("last error: {}", safe(e)),
+                    t.error,
+                )));
+            }
+        }
+        lines.push(Line::default());
+        let capture = match (&app.setup.capture, &app.setup.capture_problem) {
+            (_, Some(p)) => Span::styled(safe(p).into_owned(), t.error),
+            (Some(path), None) => Span::styled(
+                format!("writing every record to {} (mode 0600)", safe(path)),
+                t.ok,
+            ),
+            (None, None) => Span::styled(
+                "off: events leave memory when the window is full (--capture FILE keeps them all)",
+                t.dim,
+            ),
+        };
+        lines.push(Line::from(vec![
+            Span::styled("capture: ", t.label),
+            capture,
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("display: ", t.label),
+            Span::styled(
+                format!(
+                    "{} events received, {} dropped by the display (counted by the engine)",
+                    thousands(app.received),
+                    thousands(app.dropped)
+                ),
+                t.text,
+            ),
+        ]));
+        if let Some(curl) = &app.setup.curl {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Send an event to the endpoint:",
+                t.label,
+            )));
+            lines.push(Line::from(Span::styled(curl.clone(), t.key)));
+        }
+        let rest = Rect {
+            y: area.y + table_h,
+            height: area.height - table_h,
+            ..area
+        };
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(rest, buf);
+    }
+}

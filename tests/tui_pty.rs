@@ -1,0 +1,268 @@
+//! The real binary in a pseudo-terminal, its screen read back with vt100: events appear, the
+//! embedded endpoint answers a real POST, payload escapes leave the screen and the title alone,
+//! and the terminal is restored on `q` and on TERM. Waits are on conditions, with a deadline
+//! that only detects hangs.
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+struct Tui {
+    screen: Arc<Mutex<vt100::Parser>>,
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Tui {
+    fn start(args: &[&str]) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 140,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ecapi-scope"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("ECAPI_SCOPE_CONFIG");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
+        let s = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Tui {
+            screen,
+            child,
+            writer,
+            _master: pty.master,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if pred(&text) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            assert!(start.elapsed() < DEADLINE, "the program did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn alternate(&self) -> bool {
+        self.screen.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// Waits until the reader has seen the program leave the alternate screen.
+    fn wait_restored(&self) {
+        let start = Instant::now();
+        while self.alternate() {
+            assert!(start.elapsed() < DEADLINE, "the terminal was not restored");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_file_source_shows_totals_and_a_known_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.ndjson");
+    let t = now();
+    let lines = [
+        format!(
+            r#"{{"data_set_id":"ds1","id":"a1","timestamp":{t},"event_type":"purchase","value":5,"currency_code":"USD","source":"website"}}"#
+        ),
+        format!(
+            r#"{{"data_set_id":"ds1","id":"a2","timestamp":{t},"event_type":"purchase","value":5,"source":"website"}}"#
+        ),
+        "not json".to_owned(),
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let mut tui = Tui::start(&[path.to_str().unwrap()]);
+    tui.wait_for("totals", |s| {
+        s.contains("events 3") && s.contains("malformed 1")
+    });
+    // The second event lacks its currency: open it and read the finding.
+    tui.send("g");
+    tui.send("j");
+    tui.send("\r");
+    tui.wait_for("the finding", |s| {
+        s.contains("currency_missing") && s.contains("$.currency_code")
+    });
+    tui.send("\x1b");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.wait_restored();
+}
+
+#[test]
+fn the_embedded_endpoint_shows_a_real_post() {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut tui = Tui::start(&["--listen", &listen]);
+    tui.wait_for("the curl line", |s| s.contains("curl -sS"));
+    let body = format!(
+        r#"{{"data_set_id":"pty-test","id":"post-1","timestamp":{},"event_type":"sign_up","source":"website"}}"#,
+        now()
+    );
+    let client = std::net::TcpStream::connect(&listen);
+    let mut stream = client.unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    tui.wait_for("the event", |s| {
+        s.contains("pty-test") && s.contains("post-1")
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn escapes_in_payloads_leave_screen_and_title_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil.ndjson");
+    let evil = format!(
+        "{}\n{}\n",
+        format_args!(
+            r#"{{"data_set_id":"ds\u001b]0;pwned\u0007","id":"x\u001b[2J\u009b31m","timestamp":{},"event_type":"purchase","\u001b]2;title\u0007k":1,"value":1,"currency_code":"USD"}}"#,
+            now()
+        ),
+        "{\"raw\":\"\u{1b}]0;pwned-raw\u{7}\u{1b}[2J\"}"
+    );
+    std::fs::write(&path, evil).unwrap();
+    let mut tui = Tui::start(&[path.to_str().unwrap()]);
+    tui.wait_for("the events", |s| s.contains("events 2"));
+    tui.send("g");
+    tui.send("\r");
+    let text = tui.wait_for("the detail", |s| {
+        s.contains("unknown_member") || s.contains("finding")
+    });
+    assert!(
+        text.contains("\\u{1b}"),
+        "escapes are shown as text:\n{text}"
+    );
+    let title = tui.screen.lock().unwrap().screen().title().to_owned();
+    assert!(
+        !title.contains("pwned") && !title.contains("title"),
+        "title changed to {title:?}"
+    );
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn term_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.ndjson");
+    std::fs::write(&path, "{}\n").unwrap();
+    let mut tui = Tui::start(&[path.to_str().unwrap()]);
+    tui.wait_for("the UI", |s| s.contains("events 1"));
+    assert!(tui.alternate());
+    let pid = tui.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(tui.wait_exit(), 0);
+    tui.wait_restored();
+}
+
+#[test]
+fn a_tiny_terminal_says_so_and_resizing_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.ndjson");
+    std::fs::write(&path, "{}\n").unwrap();
+    let mut tui = Tui::start(&[path.to_str().unwrap()]);
+    tui.wait_for("the UI", |s| s.contains("events 1"));
+    tui._master
+        .resize(PtySize {
+            rows: 10,
+            cols: 40,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    tui.screen.lock().unwrap().screen_mut().set_size(10, 40);
+    tui.wait_for("too small", |s| s.contains("too small"));
+    tui._master
+        .resize(PtySize {
+            rows: 40,
+            cols: 140,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    tui.screen.lock().unwrap().screen_mut().set_size(40, 140);
+    tui.wait_for("the UI again", |s| s.contains("events 1"));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

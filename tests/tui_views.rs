@@ -1,0 +1,230 @@
+//! Every view rendered into ratatui's TestBackend with a fixed clock, size and events, and
+//! snapshotted; colour where colour is the point.
+
+#[path = "tui/fixture.rs"]
+mod fixture;
+
+use ecapi_scope::app::detail::Doc;
+use ecapi_scope::app::{App, Effect, Msg, Setup};
+use ecapi_scope::ingest::status::SourceState;
+use ecapi_scope::tui::theme::Theme;
+use ecapi_scope::tui::{highlight, views};
+use fixture::{app, code, key, source, NOW_MS};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::Terminal;
+use std::sync::Arc;
+
+fn render(app: &App, theme: &Theme) -> Terminal<TestBackend> {
+    let size = app.size;
+    let mut t = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
+    t.draw(|f| views::draw(f, app, theme)).unwrap();
+    t
+}
+
+fn dark() -> Theme {
+    Theme::load(None, false).unwrap()
+}
+
+/// Runs the effects as the TUI's loop would (highlighting on this thread).
+fn run(app: &mut App, effects: Vec<Effect>) {
+    let syntaxes = syntect::parsing::SyntaxSet::load_defaults_newlines();
+    for Effect::Highlight { seq, raw } in effects {
+        let doc: Doc = highlight::document(&raw, &syntaxes);
+        app.update(Msg::Highlighted(seq, Arc::new(doc)));
+    }
+}
+
+#[test]
+fn live_view() {
+    let a = app(120, 16);
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn live_view_colours_rows_by_status() {
+    let a = app(120, 16);
+    let theme = dark();
+    let t = render(&a, &theme);
+    let buf = t.backend().buffer();
+    let cell_with = |text: &str| {
+        (0..buf.area.height).find_map(|y| {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            line.find(text)
+                .map(|x| buf[(line[..x].chars().count() as u16, y)].style())
+        })
+    };
+    assert_eq!(cell_with("✗ error").unwrap().fg, theme.error.fg);
+    assert_eq!(cell_with("✓ ok").unwrap().fg, theme.ok.fg);
+    assert_eq!(cell_with("? malformed").unwrap().fg, theme.malformed.fg);
+}
+
+#[test]
+fn detail_view_marks_findings_at_their_path() {
+    let mut a = app(120, 30);
+    a.update(key('g'));
+    a.update(key('j'));
+    let fx = a.update(code(KeyCode::Enter));
+    assert_eq!(fx.len(), 1, "opening asks for highlighting");
+    run(&mut a, fx);
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn detail_view_of_a_conflict_and_escaped_payload() {
+    let mut a = app(120, 30);
+    a.update(key('g'));
+    for _ in 0..4 {
+        a.update(key('j'));
+    }
+    let fx = a.update(code(KeyCode::Enter));
+    run(&mut a, fx);
+    insta::assert_snapshot!("conflict", render(&a, &dark()).backend());
+    a.update(code(KeyCode::Esc));
+    a.update(key('j'));
+    a.update(key('j'));
+    let fx = a.update(code(KeyCode::Enter));
+    run(&mut a, fx);
+    insta::assert_snapshot!("escaped", render(&a, &dark()).backend());
+}
+
+#[test]
+fn sources_view() {
+    let mut a = app(120, 16);
+    a.update(Msg::Sources(vec![
+        source("events.ndjson", SourceState::Connected),
+        source(
+            "http-listen://127.0.0.1:4390",
+            SourceState::Failed(
+                "cannot listen on 127.0.0.1:4390: Address in use (os error 98)".into(),
+            ),
+        ),
+        source(
+            "tcp://127.0.0.1:9",
+            SourceState::Reconnecting {
+                attempt: 3,
+                next_attempt: std::time::SystemTime::UNIX_EPOCH,
+                reason: "Connection refused (os error 111)".into(),
+            },
+        ),
+    ]));
+    a.update(key('6'));
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = app(100, 50);
+    a.update(key('?'));
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn filter_being_typed_with_an_error() {
+    let mut a = app(120, 16);
+    a.update(key('/'));
+    for c in "status:error typ:x".chars() {
+        a.update(key(c));
+    }
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn empty_state_shows_the_curl_line() {
+    let setup = Setup {
+        curl: Some(ecapi_scope::tui::curl_line("127.0.0.1:4390", NOW_MS / 1000)),
+        embedded: Some("127.0.0.1:4390".into()),
+        ..Setup::default()
+    };
+    let mut a = App::new(setup, ecapi_scope::app::keymap::Keymap::default(), 10);
+    a.update(Msg::Resize(100, 14));
+    a.update(Msg::Tick(NOW_MS));
+    a.update(Msg::Sources(vec![source(
+        "http-listen://127.0.0.1:4390",
+        SourceState::Listening("127.0.0.1:4390".into()),
+    )]));
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn port_taken_is_said_on_screen() {
+    let setup = Setup {
+        embedded: Some("127.0.0.1:4390".into()),
+        ..Setup::default()
+    };
+    let mut a = App::new(setup, ecapi_scope::app::keymap::Keymap::default(), 10);
+    a.update(Msg::Resize(100, 14));
+    a.update(Msg::Sources(vec![source(
+        "http-listen://127.0.0.1:4390",
+        SourceState::Failed("cannot listen on 127.0.0.1:4390: Address in use (os error 98)".into()),
+    )]));
+    let t = render(&a, &dark());
+    let text = format!("{}", t.backend());
+    assert!(text.contains("--listen 127.0.0.1:PORT"), "{text}");
+}
+
+#[test]
+fn tiny_terminal_says_too_small() {
+    let mut a = app(40, 10);
+    a.update(Msg::Resize(40, 10));
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn no_color_is_still_readable() {
+    let a = app(120, 16);
+    let theme = Theme::load(None, true).unwrap();
+    let t = render(&a, &theme);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(
+            cell.fg,
+            ratatui::style::Color::Reset,
+            "no colour with NO_COLOR"
+        );
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+    let text = format!("{}", t.backend());
+    assert!(text.contains("✗ error") && text.contains("✓ ok"));
+}
+
+#[test]
+fn every_theme_renders_every_view() {
+    for (name, _) in ecapi_scope::tui::theme::BUILT_IN {
+        let theme = Theme::load(Some(name), false).unwrap();
+        let mut a = app(100, 30);
+        render(&a, &theme);
+        let fx = a.update(code(KeyCode::Enter));
+        run(&mut a, fx);
+        render(&a, &theme);
+        a.update(key('6'));
+        render(&a, &theme);
+        a.update(key('?'));
+        render(&a, &theme);
+    }
+}
+
+#[test]
+fn payload_escapes_never_reach_the_screen() {
+    let mut a = app(160, 30);
+    a.update(key('g'));
+    for _ in 0..6 {
+        a.update(key('j'));
+    }
+    for step in 0..2 {
+        let t = render(&a, &dark());
+        for cell in t.backend().buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()),
+                "a control character reached the screen ({step})"
+            );
+        }
+        let text = format!("{}", t.backend());
+        assert!(
+            text.contains("\\u{1b}"),
+            "escapes are shown visibly: {text}"
+        );
+        let fx = a.update(code(KeyCode::Enter));
+        run(&mut a, fx);
+    }
+}
