@@ -9,8 +9,7 @@ use std::path::PathBuf;
     version,
     about = "Inspect and debug streams of ECAPI 1.0 events",
     long_about = "Inspect and debug streams of ECAPI 1.0 events.\n\nWithout a command, opens the \
-terminal UI on the given sources, or on an ECAPI endpoint at 127.0.0.1:4390 when none is given.",
-    args_conflicts_with_subcommands = true
+terminal UI on the given sources, or on an ECAPI endpoint at 127.0.0.1:4390 when none is given."
 )]
 pub struct Cli {
     /// Config file (TOML): stages, batch key, limits, dedup window, keys, theme.

@@ -1,6 +1,8 @@
 //! The engine is a library with no UI types: only the TUI's own folders (`src/app`, `src/tui`)
 //! and `main.rs` may use ratatui, crossterm or syntect.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
 use std::path::Path;
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

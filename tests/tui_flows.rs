@@ -1,6 +1,8 @@
 //! Flows through the app's update function, message by message: no terminal, no clock, no
 //! sleeps. Filter, pause and resume, follow, detail and back, marks, error jumps, keys.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
 #[path = "tui/fixture.rs"]
 mod fixture;
 
@@ -236,7 +238,8 @@ fn mouse_wheel_scrolls_and_click_selects() {
 
 #[test]
 fn the_window_evicts_and_counts() {
-    let mut a = ecapi_scope::app::App::new(Default::default(), Keymap::default(), 5);
+    let mut a =
+        ecapi_scope::app::App::new(ecapi_scope::app::Setup::default(), Keymap::default(), 5);
     a.update(Msg::Resize(120, 16));
     a.update(more_rows(1, 12));
     assert_eq!(a.window.len(), 5);

@@ -1,6 +1,8 @@
 //! Every view rendered into ratatui's TestBackend with a fixed clock, size and events, and
 //! snapshotted; colour where colour is the point.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
 #[path = "tui/fixture.rs"]
 mod fixture;
 
@@ -215,7 +217,7 @@ fn payload_escapes_never_reach_the_screen() {
         let t = render(&a, &dark());
         for cell in t.backend().buffer().content() {
             assert!(
-                !cell.symbol().chars().any(|c| c.is_control()),
+                !cell.symbol().chars().any(char::is_control),
                 "a control character reached the screen ({step})"
             );
         }
