@@ -45,7 +45,7 @@ pub struct TuiArgs {
     #[arg(long)]
     pub theme: Option<String>,
     /// Show only the events that match this filter at start (see `/` in the UI).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Append each frame's drawing time (microseconds) and the final counters to this file.
     #[arg(long, hide = true)]
@@ -133,7 +133,7 @@ pub struct CheckArgs {
     pub jobs: Option<usize>,
     /// Report only the events that match this filter in ndjson and junit output (the TUI's
     /// language); summaries still count every event and say how many matched.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub filter: Option<String>,
 }
 
@@ -247,7 +247,7 @@ pub struct WatchArgs {
     pub format: WatchFormat,
     /// Print only the events that match this filter (the TUI's language: type: stage: ds:
     /// status: code: path: src: id: dup:, free text, - to negate).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub filter: Option<String>,
     /// Stop after this many events.
     #[arg(long)]
