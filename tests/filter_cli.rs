@@ -52,7 +52,10 @@ fn check_filter_selects_events_in_ndjson() {
     assert_eq!(ids(&check("type:page_view", "ndjson").stdout), ["3", "4"]);
     // Free text looks at the event's own text, not the whole batch line.
     assert_eq!(ids(&check("gift", "ndjson").stdout), ["3"]);
-    assert_eq!(ids(&check("-ds:b -code:currency_missing", "ndjson").stdout), ["1"]);
+    assert_eq!(
+        ids(&check("-ds:b -code:currency_missing", "ndjson").stdout),
+        ["1"]
+    );
 }
 
 #[test]
