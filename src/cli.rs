@@ -69,6 +69,9 @@ pub enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Markdown)]
         format: RulesFormat,
+        /// Show the effect of severity overrides: CODE=LEVEL (repeatable).
+        #[arg(long = "severity", value_name = "CODE=LEVEL")]
+        severity: Vec<String>,
     },
     /// Print the funnel stage of every event type (defaults plus config overrides).
     Stages,
@@ -108,6 +111,10 @@ pub struct EngineFlags {
     /// Longest record accepted, in bytes.
     #[arg(long)]
     pub max_line_bytes: Option<usize>,
+    /// Change a finding code's severity: CODE=error|warning|info|off (repeatable; overrides
+    /// the config file's [severity] table).
+    #[arg(long = "severity", value_name = "CODE=LEVEL")]
+    pub severity: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -27,6 +27,8 @@ pub struct Pipeline {
     pub opts: Arc<IngestOptions>,
     specs: Vec<SourceSpec>,
     tx: Option<mpsc::Sender<Vec<Record>>>,
+    /// HTTP listeners, which finish their answers when stopped.
+    servers: Vec<tokio::task::JoinHandle<()>>,
     watcher: JoinHandle<HubResult>,
     done: Option<oneshot::Receiver<()>>,
     /// The capture file, and why it could not be opened (events are processed anyway).
@@ -163,6 +165,7 @@ impl Pipeline {
             opts,
             specs,
             tx: Some(tx),
+            servers: Vec::new(),
             watcher,
             done: Some(done_rx),
             capture: args.capture.clone(),
@@ -187,7 +190,14 @@ impl Pipeline {
                 tx: tx.clone(),
                 opts: Arc::clone(&self.opts),
             };
-            ingest::spawn(spec, ctx);
+            let answers = matches!(
+                spec,
+                SourceSpec::HttpListen { .. } | SourceSpec::Proxy { .. }
+            );
+            let handle = ingest::spawn(spec, ctx);
+            if answers {
+                self.servers.push(handle);
+            }
         }
     }
 
@@ -197,10 +207,16 @@ impl Pipeline {
     }
 
     /// Stops the sources, lets the hub drain and returns what it did.
-    pub fn stop(self) -> Result<(HubSummary, Committer)> {
+    pub fn stop(mut self) -> Result<(HubSummary, Committer)> {
         self.opts
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.opts.shutdown.send_replace(true);
+        let servers = std::mem::take(&mut self.servers);
+        self.rt.block_on(async {
+            let all = futures_util::future::join_all(servers);
+            let _ = tokio::time::timeout(Duration::from_secs(2), all).await;
+        });
         drop(self.tx);
         self.rt.shutdown_timeout(Duration::from_secs(2));
         match self.watcher.join() {

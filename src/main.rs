@@ -94,13 +94,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
-        Command::Rules { format } => {
+        Command::Rules { format, severity } => {
+            for s in &severity {
+                settings
+                    .engine
+                    .severity
+                    .set_from_flag(s)
+                    .map_err(anyhow::Error::msg)?;
+            }
+            let o = &settings.engine.severity;
             let text = match format {
-                RulesFormat::Markdown => rules_markdown(),
+                RulesFormat::Markdown => rules_markdown(o),
                 RulesFormat::Json => {
                     let rows: Vec<_> = RULES
                         .iter()
-                        .map(|r| serde_json::json!({"code": r.name, "severity": r.severity.name(), "spec": r.spec, "what": r.what, "fix": r.fix}))
+                        .map(|r| {
+                            let (level, source) = o.get(r.code);
+                            serde_json::json!({"code": r.name, "severity": level.name(),
+                                "default_severity": r.severity.name(),
+                                "severity_source": source.map(ToString::to_string),
+                                "spec": r.spec, "what": r.what, "fix": r.fix})
+                        })
                         .collect();
                     serde_json::to_string_pretty(&rows)? + "\n"
                 }
@@ -126,6 +140,13 @@ fn apply_engine_flags(flags: &EngineFlags, settings: &mut Settings) -> Result<()
     if let Some(n) = flags.max_line_bytes {
         anyhow::ensure!(n > 0, "--max-line-bytes must be more than 0");
         settings.max_line_bytes = n;
+    }
+    for s in &flags.severity {
+        settings
+            .engine
+            .severity
+            .set_from_flag(s)
+            .map_err(anyhow::Error::msg)?;
     }
     if let Some(w) = &flags.dedup_window {
         let d = parse_duration(w)

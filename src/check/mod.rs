@@ -87,6 +87,9 @@ struct Consumer<'o> {
     filter: Option<Filter>,
     matched: u64,
     batch_key: String,
+    /// Per input: events, events older than the maximum age, and whether it carried receive
+    /// times (a capture): for the old-file note.
+    ages: Vec<(u64, u64, bool)>,
 }
 
 impl Consumer<'_> {
@@ -155,9 +158,21 @@ impl Consumer<'_> {
         let out = &mut self.out;
         let suites = &mut self.suites;
         let (filter, matched, batch_key) = (&self.filter, &mut self.matched, &self.batch_key);
+        if self.ages.len() <= n {
+            self.ages.resize(n + 1, (0, 0, false));
+        }
+        let age = &mut self.ages[n];
+        age.2 |= received_ms.is_some();
         let mut spans = None;
         let mut write_err: Option<io::Error> = None;
         let mut sink = |r: &EventReport| {
+            age.0 += 1;
+            if r.findings
+                .iter()
+                .any(|f| f.code == crate::ecapi::codes::Code::TimestampStale)
+            {
+                age.1 += 1;
+            }
             if let Some(f) = filter {
                 let raw = match r.index {
                     None => text,
@@ -232,6 +247,7 @@ pub fn run(
         filter: opts.filter.clone(),
         matched: 0,
         batch_key: opts.settings.engine.walk.batch_key.clone(),
+        ages: Vec::new(),
     };
     let received_ms = opts.now.saturating_mul(1000);
     if opts.jobs <= 1 {
@@ -391,6 +407,27 @@ fn commit_in_order(
     Ok(())
 }
 
+/// An input whose events are mostly older than the maximum age, without receive times to judge
+/// them by, is an old file rather than a stale sender: say so once, instead of a wall of
+/// `timestamp_stale`.
+fn old_input_notes(c: &Consumer) -> Vec<String> {
+    let max_age = c.committer.config().walk.max_age_secs;
+    c.ages
+        .iter()
+        .enumerate()
+        .filter(|(_, (events, stale, received))| !received && *events > 0 && stale * 2 > *events)
+        .map(|(i, (events, stale, _))| {
+            format!(
+                "{}: {} of {} events are older than the maximum age ({}) compared with the time of this check; for an old file, pass --now UNIX_SECONDS (when it was recorded) or raise max_age in the config",
+                crate::output::safe::safe(c.labels.get(i).map_or("?", String::as_str)),
+                output::thousands(*stale),
+                output::thousands(*events),
+                crate::engine::time::human(max_age),
+            )
+        })
+        .collect()
+}
+
 fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
     let summary = Summary {
         agg: &c.committer.agg,
@@ -399,6 +436,7 @@ fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
         bytes: c.bytes,
         dedup_keys: c.committer.dedup_keys(),
         filter: c.filter.as_ref().map(|f| (f.text(), c.matched)),
+        notes: old_input_notes(&c),
     };
     match c.format {
         Format::Text => c.out.write_all(output::text::render(&summary).as_bytes())?,
@@ -428,9 +466,10 @@ fn exceeds(committer: &Committer, threshold: Option<Severity>) -> bool {
         Severity::Warning => errors + a.by_status[1] > 0,
         Severity::Info => {
             errors + a.by_status[1] > 0
-                || crate::ecapi::codes::RULES
-                    .iter()
-                    .any(|r| r.severity == Severity::Info && a.by_code[r.code as usize] > 0)
+                || crate::ecapi::codes::RULES.iter().any(|r| {
+                    committer.config().severity.severity(r.code) == Some(Severity::Info)
+                        && a.by_code[r.code as usize] > 0
+                })
         }
     }
 }

@@ -46,6 +46,9 @@ struct FileConfig {
     keys: BTreeMap<String, toml::Value>,
     /// TUI theme: a built-in name or a path.
     theme: Option<String>,
+    /// Per-code severity: `ip_not_public = "error"`.
+    #[serde(default)]
+    severity: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +140,20 @@ impl Settings {
         }
         if let Some(d) = duration("clock_skew", &file.clock_skew)? {
             self.engine.walk.skew_secs = secs(d);
+        }
+        for (name, value) in &file.severity {
+            let key = format!("severity.{name}");
+            let code = crate::engine::severity::parse_code(name).map_err(|e| bad(&key, e))?;
+            let level = value
+                .as_str()
+                .ok_or_else(|| "expected \"error\", \"warning\", \"info\" or \"off\"".to_owned())
+                .and_then(crate::engine::severity::parse_level)
+                .map_err(|e| bad(&key, e))?;
+            self.engine.severity.set(
+                code,
+                level,
+                crate::engine::severity::Source::Config(path.to_owned()),
+            );
         }
         apply_stages(&mut self.engine.stages, &file.stages.by_type, &bad)
     }

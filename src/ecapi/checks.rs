@@ -447,19 +447,19 @@ pub fn airport(s: &str, out: &mut impl Report) {
     );
 }
 
+/// An absolute URI (RFC 3986: a scheme, then `:`), as the `url` crate parses it, with no white
+/// space or control character: web URLs and app deep links (`myapp://…`) alike.
 pub fn url(s: &str, out: &mut impl Report) {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    let ok = rest.is_some_and(|r| {
-        r.chars()
-            .next()
-            .is_some_and(|c| c.is_alphanumeric() || c == '[')
-            && !r.chars().any(char::is_whitespace)
-    });
-    if !ok {
-        out.report(Code::UrlInvalid, "not an absolute http(s) URL".into(), None);
+    let clean = !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if clean && url::Url::parse(s).is_ok() {
+        return;
     }
+    let message = if clean {
+        "not an absolute URL: a scheme (https:, myapp:) is missing or the URL does not parse"
+    } else {
+        "the URL holds white space or control characters"
+    };
+    out.report(Code::UrlInvalid, message.into(), None);
 }
 
 pub fn vin(s: &str, out: &mut impl Report) {
@@ -614,6 +614,22 @@ mod tests {
         assert_eq!(run(|c| airport("jfk", c)), vec![Code::AirportCodeInvalid]);
         assert_eq!(run(|c| url("https://shop.example/p/1", c)), vec![]);
         assert_eq!(run(|c| url("shop.example/p/1", c)), vec![Code::UrlInvalid]);
+        for deep_link in [
+            "app://game.example.net/install",
+            "android-app://com.example.shop/https/shop.example/p/1",
+            "myapp://product/42?ref=push",
+            "http://[2001:db8::1]:8080/p",
+        ] {
+            assert_eq!(run(|c| url(deep_link, c)), vec![], "{deep_link}");
+        }
+        for bad in [
+            "https://shop.example/a b",
+            "/relative/path",
+            "https://x\u{1b}[2J",
+            "",
+        ] {
+            assert_eq!(run(|c| url(bad, c)), vec![Code::UrlInvalid], "{bad:?}");
+        }
         assert_eq!(run(|c| vin("1HGCM82633A004352", c)), vec![]);
         assert_eq!(run(|c| vin("1HGCM82633A00435O", c)), vec![Code::VinInvalid]);
         assert_eq!(

@@ -64,6 +64,8 @@ pub struct StageStats {
 #[derive(Clone, Debug)]
 pub struct FindingGroup {
     pub code: Code,
+    /// The severity in force for the code.
+    pub severity: crate::ecapi::codes::Severity,
     /// The path with array indices folded to `[]`.
     pub path: String,
     pub count: u64,
@@ -270,6 +272,7 @@ impl Aggregates {
             self.group_index.insert(key.clone(), self.groups.len());
             self.groups.push(FindingGroup {
                 code: f.code,
+                severity: f.severity,
                 path: key.1,
                 count: 1,
                 first_seen_ms: r.received_ms,

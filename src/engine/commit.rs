@@ -84,11 +84,13 @@ impl Committer {
         self.failure.clear();
         self.failure.push(Finding {
             code: f.code,
+            severity: f.code.severity(),
             path: "$".into(),
             value: f.value,
             message: f.message,
             hint: None,
         });
+        self.cfg.severity.apply(&mut self.failure);
         let report = EventReport {
             line: meta.line,
             index: None,
@@ -151,6 +153,7 @@ impl Committer {
             self.dup = dup;
             ev.findings.extend(finding);
         }
+        self.cfg.severity.apply(&mut ev.findings);
         let stage =
             ev.f.event_type
                 .map(|t| self.cfg.stages.stage(t, ev.custom_event.get()));

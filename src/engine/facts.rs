@@ -151,6 +151,7 @@ impl EventFacts {
     fn missing(&mut self, code: Code, path: &str, message: &str, hint: Option<String>) {
         self.findings.push(Finding {
             code,
+            severity: code.severity(),
             path: path.to_owned(),
             value: None,
             message: message.to_owned(),
@@ -205,6 +206,7 @@ impl EventFacts {
             if end < start {
                 self.findings.push(Finding {
                     code: Code::DateOrder,
+                    severity: Code::DateOrder.severity(),
                     path: "$.properties.lease_end_date".into(),
                     value: self.lease_end_text.get().map(json_string),
                     message: format!("the lease ends ({end}) before it starts ({start})"),
@@ -224,6 +226,7 @@ impl EventFacts {
                 let value = self.custom_event.get().map(json_string);
                 self.findings.push(Finding {
                     code: Code::CustomEventMissing,
+                    severity: Code::CustomEventMissing.severity(),
                     path: "$.custom_event".into(),
                     value,
                     message: "event_type is custom but custom_event is missing or empty".into(),
@@ -234,6 +237,7 @@ impl EventFacts {
                 let value = self.custom_event.get().map(json_string);
                 self.findings.push(Finding {
                     code: Code::CustomEventIgnored,
+                    severity: Code::CustomEventIgnored.severity(),
                     path: "$.custom_event".into(),
                     value,
                     message: format!("custom_event is ignored for event_type {}", t.name()),
@@ -299,6 +303,7 @@ impl EventFacts {
             let value = self.f.value.map(format_number);
             self.findings.push(Finding {
                 code: Code::CurrencyMissing,
+                severity: Code::CurrencyMissing.severity(),
                 path: "$.currency_code".into(),
                 value: None,
                 message: format!(
@@ -326,6 +331,7 @@ impl EventFacts {
         if !agrees {
             self.findings.push(Finding {
                 code: Code::ValueItemsMismatch,
+                severity: Code::ValueItemsMismatch.severity(),
                 path: "$.value".into(),
                 value: Some(format_number(value)),
                 message: format!(

@@ -14,6 +14,7 @@ pub mod rate;
 pub mod recent;
 pub mod report;
 mod rules;
+pub mod severity;
 pub mod stage;
 pub mod time;
 pub mod walk;
@@ -35,6 +36,8 @@ pub struct EngineConfig {
     pub walk: WalkConfig,
     pub stages: StageMap,
     pub dedup_window: Option<std::time::Duration>,
+    /// Severities in force where the configuration changes a code's own.
+    pub severity: severity::Overrides,
 }
 
 /// Where a record came from.
@@ -202,6 +205,7 @@ fn dedup_outcome(
             None,
             Some(Finding {
                 code: Code::IdInOtherDataSet,
+                severity: Code::IdInOtherDataSet.severity(),
                 path: "$.id".into(),
                 value: None,
                 message: "this id was seen under another data_set_id: a separate id space".into(),
@@ -213,6 +217,7 @@ fn dedup_outcome(
             Some(duplicate(DuplicateKind::Exact, &first, Vec::new(), true)),
             Some(Finding {
                 code: Code::DuplicateExact,
+                severity: Code::DuplicateExact.severity(),
                 path: "$.id".into(),
                 value: None,
                 message: format!("an exact resend of {}", at(&first)),
@@ -245,6 +250,7 @@ fn dedup_outcome(
             };
             let finding = Finding {
                 code,
+                severity: code.severity(),
                 path: "$.id".into(),
                 value: shown,
                 message,

@@ -8,6 +8,8 @@ use crate::engine::stage::Stage;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub code: Code,
+    /// The severity in force: the code's own, or the one the configuration gives it.
+    pub severity: Severity,
     /// Normalized JSON path: `$` is the event, `.name` a member, `[3]` an element.
     pub path: String,
     /// The offending value as JSON text, shortened when long; `None` when the member is missing.
@@ -18,7 +20,7 @@ pub struct Finding {
 
 impl Finding {
     pub fn severity(&self) -> Severity {
-        self.code.severity()
+        self.severity
     }
 }
 

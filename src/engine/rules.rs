@@ -51,6 +51,7 @@ impl Walk {
         let path = self.path.render(member);
         self.ev().findings.push(Finding {
             code,
+            severity: code.severity(),
             path,
             value,
             message,

@@ -331,9 +331,9 @@ fn walk_object<'de, A: MapAccess<'de>>(
             KeyOut::Unknown(name) => {
                 let mut p = Preview::default();
                 let h = map.next_value_seed(AnySeed::new(Some(&mut p)))?;
-                if h != canon::NULL {
-                    w.unknown_member(def, &name, p.finish());
-                }
+                // Reported whatever its value: a sender who writes `"method": null` means an
+                // ECAPI member.
+                w.unknown_member(def, &name, p.finish());
                 hash.member(canon::key(&name), h);
             }
             KeyOut::Batch => {

@@ -3,6 +3,7 @@ use super::*;
 fn finding(code: Code, path: &str) -> Finding {
     Finding {
         code,
+        severity: code.severity(),
         path: path.into(),
         value: None,
         message: String::new(),

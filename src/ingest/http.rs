@@ -67,7 +67,9 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     });
     let app = Router::new().fallback(handle).with_state(endpoint);
     ctx.status.set(SourceState::Listening(local));
-    if let Err(e) = axum::serve(listener, app).await {
+    let stopping = ctx.opts.stopping();
+    let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
+    if let Err(e) = served.await {
         ctx.status
             .set(SourceState::Failed(format!("server stopped: {e}")));
     }

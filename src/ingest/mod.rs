@@ -98,6 +98,19 @@ pub struct IngestOptions {
     pub queue: usize,
     /// Set when the program stops: readers on blocking threads (gzip files) give up.
     pub stop: Arc<std::sync::atomic::AtomicBool>,
+    /// Told when the program stops: HTTP listeners stop accepting and finish the answers
+    /// they owe (an event counted and captured is never left unanswered).
+    pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl IngestOptions {
+    /// Resolves once the program is stopping.
+    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
 }
 
 impl Default for IngestOptions {
@@ -114,6 +127,7 @@ impl Default for IngestOptions {
             poll: Duration::from_millis(200),
             queue: 1024,
             stop: Arc::default(),
+            shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
     }
 }

@@ -54,7 +54,9 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     let app = Router::new().fallback(handle).with_state(tap);
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
-    if let Err(e) = axum::serve(listener, app).await {
+    let stopping = ctx.opts.stopping();
+    let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
+    if let Err(e) = served.await {
         ctx.status
             .set(SourceState::Failed(format!("server stopped: {e}")));
     }

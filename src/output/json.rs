@@ -16,7 +16,7 @@ pub fn document(s: &Summary) -> Value {
         .map(|g| {
             json!({
                 "code": g.code.name(),
-                "severity": g.code.severity().name(),
+                "severity": g.severity.name(),
                 "path": g.path,
                 "count": g.count,
                 "example_value": g.example_value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()),
@@ -108,11 +108,16 @@ pub fn document(s: &Summary) -> Value {
             .map(|(i, name)| (name.clone(), json!(a.by_source.get(i).copied().unwrap_or(0))))
             .collect::<Map<String, Value>>(),
     });
-    if let (Some((filter, matched)), Some(map)) = (s.filter, doc.as_object_mut()) {
-        map.insert(
-            "filter".into(),
-            json!({"filter": filter, "matched": matched}),
-        );
+    if let Some(map) = doc.as_object_mut() {
+        if let Some((filter, matched)) = s.filter {
+            map.insert(
+                "filter".into(),
+                json!({"filter": filter, "matched": matched}),
+            );
+        }
+        if !s.notes.is_empty() {
+            map.insert("notes".into(), json!(s.notes));
+        }
     }
     doc
 }

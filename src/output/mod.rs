@@ -21,6 +21,8 @@ pub struct Summary<'a> {
     pub dedup_keys: usize,
     /// With `--filter`: the filter and how many events matched it.
     pub filter: Option<(&'a str, u64)>,
+    /// Things to say once about the inputs (an old file).
+    pub notes: Vec<String>,
 }
 
 /// `1234567` → `1,234,567`.

@@ -37,6 +37,9 @@ pub fn render(s: &Summary) -> String {
         pct(a.by_status[2], total),
         thousands(a.by_status[3]),
     );
+    for note in &s.notes {
+        let _ = writeln!(o, "note        {note}");
+    }
     if let Some((filter, matched)) = s.filter {
         let _ = writeln!(
             o,
@@ -164,7 +167,7 @@ fn problems(o: &mut String, s: &Summary) {
             o,
             "  {:>9}  {:<8} {:<24} {:<36} {} (line {})",
             thousands(g.count),
-            g.code.severity().name(),
+            g.severity.name(),
             g.code.name(),
             safe_short(&g.path, 36),
             safe_short(g.example_value.as_deref().unwrap_or("(missing)"), 40),
