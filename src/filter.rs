@@ -243,8 +243,18 @@ fn words(text: &str) -> Result<Vec<(usize, String)>, FilterError> {
 fn term(word: &str, column: usize) -> Result<Term, FilterError> {
     let err = |message: String| FilterError { message, column };
     let (negated, body) = match word.strip_prefix('-') {
-        Some(rest) if !rest.is_empty() => (true, rest),
-        _ => (false, word),
+        Some("") => {
+            return Err(err(
+                "a lone `-` negates nothing: put a term right after it".into()
+            ))
+        }
+        Some(rest) if rest.starts_with('-') => {
+            return Err(err(format!(
+                "`{word}`: one `-` negates a term; to match text that starts with `-`, quote it"
+            )))
+        }
+        Some(rest) => (true, rest),
+        None => (false, word),
     };
     let key_value = body
         .split_once(':')

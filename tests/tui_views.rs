@@ -31,8 +31,12 @@ fn dark() -> Theme {
 /// Runs the effects as the TUI's loop would (highlighting on this thread).
 fn run(app: &mut App, effects: Vec<Effect>) {
     let syntaxes = syntect::parsing::SyntaxSet::load_defaults_newlines();
-    for Effect::Highlight { seq, raw } in effects {
-        let doc: Doc = highlight::document(&raw, &syntaxes);
+    for Effect::Highlight { seq, raw, as_text } in effects {
+        let doc: Doc = if as_text {
+            highlight::text(&raw)
+        } else {
+            highlight::document(&raw, &syntaxes)
+        };
         app.update(Msg::Highlighted(seq, Arc::new(doc)));
     }
 }
@@ -88,6 +92,41 @@ fn detail_view_of_a_conflict_and_escaped_payload() {
     let fx = a.update(code(KeyCode::Enter));
     run(&mut a, fx);
     insta::assert_snapshot!("escaped", render(&a, &dark()).backend());
+}
+
+#[test]
+fn a_malformed_record_is_shown_as_the_text_it_is() {
+    let mut a = app(120, 24);
+    a.update(key('g'));
+    for _ in 0..5 {
+        a.update(key('j'));
+    }
+    assert_eq!(
+        a.window.get(a.selected.unwrap()).unwrap().status.name(),
+        "malformed"
+    );
+    let fx = a.update(code(KeyCode::Enter));
+    run(&mut a, fx);
+    let doc = a.detail.as_ref().unwrap().doc.clone().unwrap();
+    assert_eq!(doc.lines.len(), 1, "not re-indented as JSON");
+    assert_eq!(doc.lines[0].text, fixture::EVENTS[5]);
+    insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn the_curl_line_posts_a_valid_event() {
+    let curl = ecapi_scope::tui::curl_line("127.0.0.1:4390", NOW_MS / 1000);
+    assert!(curl.lines().all(|l| l.chars().count() < 100), "{curl}");
+    let body = curl.split_once("-d '").unwrap().1.trim_end_matches('\'');
+    let (rows, _) = ecapi_scope::app::sink::rows_of(
+        &[body.as_bytes()],
+        "curl",
+        NOW_MS,
+        ecapi_scope::engine::EngineConfig::default(),
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status.name(), "ok");
+    assert!(rows[0].findings.is_empty(), "{:?}", rows[0].findings);
 }
 
 #[test]

@@ -37,6 +37,32 @@ pub struct Detail {
     pub row: Row,
     pub scroll: usize,
     pub doc: Option<Arc<Doc>>,
+    /// The finding picked with n/N, highlighted in the list and scrolled to in the JSON.
+    pub finding: Option<usize>,
+}
+
+impl Detail {
+    /// Picks the next (or previous) finding and scrolls the JSON to its line.
+    pub fn step_finding(&mut self, forward: bool) {
+        let n = self.row.findings.len();
+        if n == 0 {
+            return;
+        }
+        let next = match (self.finding, forward) {
+            (None, true) => 0,
+            (None, false) => n - 1,
+            (Some(i), true) => (i + 1).min(n - 1),
+            (Some(i), false) => i.saturating_sub(1),
+        };
+        self.finding = Some(next);
+        if let Some(line) = self
+            .doc
+            .as_ref()
+            .and_then(|d| d.line_of(&self.row.findings[next].path))
+        {
+            self.scroll = line.saturating_sub(3);
+        }
+    }
 }
 
 /// Recently formatted events.

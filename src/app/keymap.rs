@@ -33,6 +33,8 @@ pub enum Action {
     PrevError,
     Mark,
     FirstOccurrence,
+    NextFinding,
+    PrevFinding,
 }
 
 /// Where an action does something (for the hint bar).
@@ -45,7 +47,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Quit,
         Action::Help,
         Action::NextView,
@@ -68,6 +70,8 @@ impl Action {
         Action::PrevError,
         Action::Mark,
         Action::FirstOccurrence,
+        Action::NextFinding,
+        Action::PrevFinding,
     ];
 
     pub fn name(self) -> &'static str {
@@ -107,6 +111,12 @@ impl Action {
             Action::PrevError => ("prev_error", "previous error", Live),
             Action::Mark => ("mark", "mark the event", Live),
             Action::FirstOccurrence => ("first_occurrence", "go to the first occurrence", Detail),
+            Action::NextFinding => (
+                "next_finding",
+                "next finding (in the JSON and the list)",
+                Detail,
+            ),
+            Action::PrevFinding => ("prev_finding", "previous finding", Detail),
         }
     }
 
@@ -266,6 +276,8 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("E", Action::PrevError),
     ("m", Action::Mark),
     ("d", Action::FirstOccurrence),
+    ("n", Action::NextFinding),
+    ("N", Action::PrevFinding),
 ];
 
 impl Default for Keymap {
@@ -306,6 +318,9 @@ impl Keymap {
                     .map_err(|()| format!("key `{key}`: expected a key or a list of keys"))?,
                 _ => return Err(format!("key `{key}`: expected a key or a list of keys")),
             };
+            if keys.is_empty() {
+                return Err(format!("key `{key}`: give at least one key"));
+            }
             let chords = keys
                 .iter()
                 .map(|k| Chord::parse(k).map_err(|e| format!("key `{key}`: {e}")))
@@ -318,6 +333,9 @@ impl Keymap {
                 map.bindings.retain(|b| b.chord != chord);
                 map.bindings.push(Binding { chord, action });
             }
+        }
+        if !map.bindings.iter().any(|b| b.action == Action::Quit) {
+            return Err("key `keys`: no key is left to quit with".into());
         }
         Ok(map)
     }
@@ -390,5 +408,7 @@ mod tests {
         assert!(err("quit = \"banana\"").contains("keys.quit"));
         assert!(err("quit = 3").contains("expected a key"));
         assert!(err("quit = \"x\"\nmark = \"x\"").contains("also given"));
+        assert!(err("quit = []").contains("at least one key"));
+        assert!(err("mark = \"q\"\nnext_view = \"ctrl+c\"").contains("quit"));
     }
 }

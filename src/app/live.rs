@@ -14,7 +14,7 @@ impl App {
 
     /// How many visible rows the table may show (all, or up to the pause).
     pub fn limit(&self) -> usize {
-        self.window.visible_len(self.pause.map(|p| p.upto))
+        self.window.visible_len(None)
     }
 
     /// The position of the selected row among the visible ones.
@@ -35,8 +35,10 @@ impl App {
     }
 
     /// Events that arrived while paused (and pass the filter).
-    pub fn arrived_since_pause(&self) -> usize {
-        self.window.visible_len(None).saturating_sub(self.limit())
+    pub fn arrived_since_pause(&self) -> u64 {
+        self.pause
+            .as_ref()
+            .map_or(0, |p| p.held.len() as u64 + p.overflow)
     }
 
     /// Keeps the selection on a visible row (the tail when following) and in view.
@@ -62,7 +64,7 @@ impl App {
             top = sel + 1 - rows;
         }
         if self.follow {
-            top = limit.saturating_sub(rows).max(top.min(sel));
+            top = limit.saturating_sub(rows);
         }
         self.top = self.window.visible_at(top);
     }
@@ -140,14 +142,16 @@ impl App {
     }
 
     fn toggle_pause(&mut self) {
-        match self.pause {
-            Some(_) => {
-                self.pause = None;
+        match self.pause.take() {
+            Some(p) => {
+                self.overflowed += p.overflow;
+                for row in p.held {
+                    self.window.push(row);
+                }
                 self.say("resumed");
             }
             None => {
-                let upto = self.window.rows().last().map_or(0, |r| r.seq);
-                self.pause = Some(Pause { upto });
+                self.pause = Some(Pause::default());
                 self.say("paused: events are still received and counted");
             }
         }
@@ -164,12 +168,14 @@ impl App {
             fx.push(Effect::Highlight {
                 seq,
                 raw: std::sync::Arc::clone(&row.raw),
+                as_text: row.status == crate::engine::report::Status::Malformed,
             });
         }
         self.detail = Some(Detail {
             row,
             scroll: 0,
             doc,
+            finding: None,
         });
     }
 
@@ -187,6 +193,8 @@ impl App {
             Action::Bottom => d.scroll = usize::MAX / 2,
             Action::Back => self.detail = None,
             Action::FirstOccurrence => self.first_occurrence(fx),
+            Action::NextFinding => d.step_finding(true),
+            Action::PrevFinding => d.step_finding(false),
             Action::Mark => {
                 let seq = d.row.seq;
                 if !self.marks.remove(&seq) {

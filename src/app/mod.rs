@@ -126,15 +126,22 @@ pub enum Msg {
 /// Work the app asks for.
 #[derive(Debug, PartialEq)]
 pub enum Effect {
-    /// Format and highlight an event's JSON, then send `Msg::Highlighted`.
-    Highlight { seq: u64, raw: Arc<[u8]> },
+    /// Format and highlight an event's JSON (or show a malformed record's text as it came),
+    /// then send `Msg::Highlighted`.
+    Highlight {
+        seq: u64,
+        raw: Arc<[u8]>,
+        as_text: bool,
+    },
 }
 
-/// Why the view is paused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A paused view: rows that arrive are held back (up to the window's size, the rest counted as
+/// dropped by the display), so the rows on screen stay there until the user resumes.
+#[derive(Clone, Debug, Default)]
 pub struct Pause {
-    /// The last seq shown.
-    pub upto: u64,
+    pub held: std::collections::VecDeque<Row>,
+    /// Rows that arrived while paused beyond what is held.
+    pub overflow: u64,
 }
 
 pub struct App {
@@ -162,6 +169,9 @@ pub struct App {
     pub message: Option<(String, i64)>,
     pub docs: DocCache,
     pub quit: bool,
+    keep: usize,
+    /// Rows that overflowed earlier pauses (dropped by the display).
+    overflowed: u64,
 }
 
 impl App {
@@ -188,6 +198,8 @@ impl App {
             message: None,
             docs: DocCache::default(),
             quit: false,
+            keep: keep.max(1),
+            overflowed: 0,
         }
     }
 
@@ -217,7 +229,9 @@ impl App {
                 self.sources = s;
                 self.source_cursor = self.source_cursor.min(self.sources.len().saturating_sub(1));
             }
-            Msg::Dropped(n) => self.dropped = n,
+            Msg::Dropped(n) => {
+                self.dropped = n + self.pause.as_ref().map_or(0, |p| p.overflow) + self.overflowed;
+            }
             Msg::Highlighted(seq, doc) => {
                 self.docs.put(seq, Arc::clone(&doc));
                 if let Some(d) = self.detail.as_mut().filter(|d| d.row.seq == seq) {
@@ -241,6 +255,15 @@ impl App {
 
     fn rows(&mut self, rows: Vec<Row>) {
         self.received += rows.len() as u64;
+        if let Some(p) = self.pause.as_mut() {
+            let keep = self.keep;
+            p.held.extend(rows);
+            while p.held.len() > keep {
+                p.held.pop_front();
+                p.overflow += 1;
+            }
+            return;
+        }
         for row in rows {
             self.window.push(row);
         }
@@ -257,10 +280,14 @@ impl App {
                     Edit::Editing => {
                         line.error = Filter::parse(&line.text).err().map(|e| e.to_string());
                     }
-                    Edit::Submit(text) => {
-                        self.mode = Mode::Normal;
-                        self.apply_filter(&text);
-                    }
+                    // A filter that does not parse stays open, with its error, to be fixed.
+                    Edit::Submit(text) => match Filter::parse(&text) {
+                        Ok(_) => {
+                            self.mode = Mode::Normal;
+                            self.apply_filter(&text);
+                        }
+                        Err(e) => line.error = Some(e.to_string()),
+                    },
                     Edit::Cancel => self.mode = Mode::Normal,
                 }
                 return;

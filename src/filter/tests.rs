@@ -125,7 +125,9 @@ fn bad_filters_say_what_and_where() {
     assert!(Filter::parse("dup:maybe").is_err());
     assert!(Filter::parse("ds:").is_err());
     assert_eq!(Filter::parse("a \"b c").unwrap_err().column, 2);
-    assert!(Filter::parse("-").is_ok());
+    assert!(Filter::parse("-").is_err());
+    assert!(Filter::parse("--type:purchase").is_err());
+    assert!(Filter::parse("\"-x\"").is_ok());
     assert!(Filter::parse("   ").unwrap().is_empty());
 }
 

@@ -171,27 +171,38 @@ impl DetailView<'_> {
         let block = Block::default()
             .borders(Borders::TOP)
             .border_style(t.dim)
-            .title(Span::styled(format!(" {} finding(s) ", f.len()), t.title));
+            .title(Span::styled(
+                format!(" {} finding(s) — n/N to step through ", f.len()),
+                t.title,
+            ));
         let inner = block.inner(area);
         block.render(area, buf);
         let mut lines = Vec::new();
         if f.is_empty() {
             lines.push(Line::from(Span::styled("No finding: a valid event.", t.ok)));
         }
-        for finding in f {
+        // Keep the picked finding in view: two lines each.
+        let per_page = (inner.height as usize / 2).max(1);
+        let picked = self.detail.finding;
+        let first = picked.map_or(0, |p| (p + 1).saturating_sub(per_page));
+        for (i, finding) in f.iter().enumerate().skip(first) {
             let sev = finding.severity();
+            let marker = if picked == Some(i) { "› " } else { "  " };
             let rule = finding.code.rule();
-            let value = finding
-                .value
-                .as_deref()
-                .map_or("(missing)".into(), |v| safe_short(v, 80));
-            lines.push(Line::from(vec![
+            let mut head = vec![
+                Span::styled(marker, t.key),
                 Span::styled(format!("{:<8}", sev.name()), t.severity(sev)),
                 Span::styled(format!("{:<24}", finding.code.name()), t.key),
                 Span::styled(format!(" {}", safe(&finding.path)), t.json_key),
-                Span::styled(format!("  = {value}"), t.json_string),
-            ]));
-            let mut text = format!("         {}", safe(&finding.message));
+            ];
+            if let Some(v) = &finding.value {
+                head.push(Span::styled(
+                    format!("  = {}", safe_short(v, 80)),
+                    t.json_string,
+                ));
+            }
+            lines.push(Line::from(head));
+            let mut text = format!("           {}", safe(&finding.message));
             if let Some(h) = &finding.hint {
                 let _ = write!(text, " — {}", safe(h));
             }

@@ -63,7 +63,7 @@ impl Widget for Help<'_> {
             t.dim,
         )));
         let height = (lines.len() as u16 + 2).min(area.height);
-        let inner = popup(area, 72, height, "Keys — esc closes", buf, t);
+        let inner = popup(area, 100, height, "Keys — esc closes, j/k scroll", buf, t);
         let scroll = self
             .scroll
             .min(lines.len().saturating_sub(inner.height as usize));

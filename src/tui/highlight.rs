@@ -92,6 +92,44 @@ type Styled = Vec<(Token, Range<usize>)>;
 pub struct Job {
     pub seq: u64,
     pub raw: Arc<[u8]>,
+    /// Not JSON (a malformed record): shown as the text it is, not re-indented.
+    pub as_text: bool,
+}
+
+/// Columns per line when a record is shown as text.
+const TEXT_WIDTH: usize = 100;
+
+/// A malformed record as it came: its text (invalid UTF-8 replaced, unsafe characters escaped)
+/// in lines of at most `TEXT_WIDTH` characters, broken only where the record has a line break.
+pub fn text(raw: &[u8]) -> Doc {
+    let text = String::from_utf8_lossy(raw);
+    let mut lines = Vec::new();
+    'all: for part in text.split('\n') {
+        let chars: Vec<char> = part.chars().collect();
+        for chunk in chars
+            .chunks(TEXT_WIDTH)
+            .take(crate::output::pretty::MAX_LINES)
+        {
+            let s: String = chunk.iter().collect();
+            let shown = crate::output::safe::safe(&s).into_owned();
+            let len = shown.len();
+            lines.push(crate::output::pretty::Line {
+                path: if lines.is_empty() {
+                    "$".into()
+                } else {
+                    String::new()
+                },
+                tokens: vec![(Token::Other, 0..len)],
+                text: shown,
+                ..Default::default()
+            });
+            if lines.len() >= crate::output::pretty::MAX_LINES {
+                break 'all;
+            }
+        }
+    }
+    let styles = lines.iter().map(|l| l.tokens.clone()).collect();
+    Doc { lines, styles }
 }
 
 /// Runs until `jobs` closes; answers on `out`.
@@ -101,7 +139,11 @@ pub fn worker(jobs: &Receiver<Job>, out: &Sender<Msg>) {
         while let Ok(newer) = jobs.try_recv() {
             job = newer;
         }
-        let doc = document(&job.raw, &syntaxes);
+        let doc = if job.as_text {
+            text(&job.raw)
+        } else {
+            document(&job.raw, &syntaxes)
+        };
         if out.send(Msg::Highlighted(job.seq, Arc::new(doc))).is_err() {
             return;
         }

@@ -6,11 +6,12 @@ use super::theme::Theme;
 use crate::app::row::Row as Event;
 use crate::app::App;
 use crate::engine::report::{DuplicateKind, Status};
+use crate::ingest::status::SourceState;
 use crate::output::safe::safe_short;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
 
 pub struct LiveView<'a> {
     pub app: &'a App,
@@ -68,20 +69,29 @@ impl LiveView<'_> {
                 t.text,
             )));
         } else {
-            let names: Vec<_> = self
+            lines.push(Line::from(Span::styled("  No event yet. Sources:", t.text)));
+            for s in &self.app.sources {
+                let style = match s.state {
+                    SourceState::Failed(_) => t.error,
+                    SourceState::Listening(_) | SourceState::Connected => t.ok,
+                    _ => t.warning,
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("    {}: ", safe_short(&s.label, 80)), t.label),
+                    Span::styled(safe_short(&s.state.describe(), 200), style),
+                ]));
+            }
+            let listening = self
                 .app
                 .sources
-                .iter()
-                .map(|s| safe_short(&s.label, 80))
-                .collect();
-            lines.push(Line::from(Span::styled(
-                format!("  Waiting for events on {}.", names.join(", ")),
-                t.text,
-            )));
-            if let Some(curl) = &self.app.setup.curl {
+                .first()
+                .is_some_and(|s| matches!(s.state, SourceState::Listening(_)));
+            if let (Some(curl), true) = (&self.app.setup.curl, listening) {
                 lines.push(Line::default());
                 lines.push(Line::from(Span::styled("  Send one:", t.label)));
-                lines.push(Line::from(Span::styled(format!("  {curl}"), t.key)));
+                for l in curl.lines() {
+                    lines.push(Line::from(Span::styled(format!("  {l}"), t.key)));
+                }
                 lines.push(Line::default());
                 lines.push(Line::from(Span::styled(
                     "  or start with --demo to see synthetic traffic.",
@@ -89,9 +99,8 @@ impl LiveView<'_> {
                 )));
             }
         }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(area, buf);
+        // Not wrapped: a wrapped command would not paste.
+        Paragraph::new(lines).render(area, buf);
     }
 }
 

@@ -37,8 +37,10 @@ const MAX_WAIT: Duration = Duration::from_millis(33);
 pub fn curl_line(addr: &str, now_secs: i64) -> String {
     use crate::ecapi::normalize::{normalize, sha256_hex, HashField};
     let email = sha256_hex(&normalize(HashField::Email, "you@example.com"));
+    // Lines under 100 columns, broken between JSON members (white space to JSON, so the
+    // command pastes into a shell as it is shown).
     format!(
-        "curl -sS http://{addr}/ -H 'Content-Type: application/json' -d '{{\"data_set_id\":\"my-shop\",\"id\":\"order-1001\",\"timestamp\":{now_secs},\"event_type\":\"purchase\",\"value\":42.5,\"currency_code\":\"USD\",\"source\":\"website\",\"user_data\":{{\"email_address\":[\"{email}\"]}}}}'"
+        "curl -sS http://{addr}/ -H 'Content-Type: application/json' -d '{{\n  \"data_set_id\": \"my-shop\", \"id\": \"order-1001\", \"timestamp\": {now_secs},\n  \"event_type\": \"purchase\", \"value\": 42.5, \"currency_code\": \"USD\", \"source\": \"website\",\n  \"user_data\": {{\"email_address\": [\n    \"{email}\"]}}}}'"
     )
 }
 
@@ -252,8 +254,8 @@ fn main_loop(
             app.update(Msg::Dropped(feed.dropped.load(Ordering::Relaxed)));
             dirty = true;
         }
-        for Effect::Highlight { seq, raw } in effects {
-            let _ = jobs.send(highlight::Job { seq, raw });
+        for Effect::Highlight { seq, raw, as_text } in effects {
+            let _ = jobs.send(highlight::Job { seq, raw, as_text });
             dirty = true;
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {

@@ -152,7 +152,9 @@ impl Widget for SourcesView<'_> {
                 "Send an event to the endpoint:",
                 t.label,
             )));
-            lines.push(Line::from(Span::styled(curl.clone(), t.key)));
+            for l in curl.lines() {
+                lines.push(Line::from(Span::styled(l.to_owned(), t.key)));
+            }
         }
         let rest = Rect {
             y: area.y + table_h,

@@ -82,12 +82,9 @@ impl Widget for Header<'_> {
                 style,
             ));
         }
-        let state = match (app.pause, app.follow) {
+        let state = match (&app.pause, app.follow) {
             (Some(_), _) => Span::styled(
-                format!(
-                    "❚❚ PAUSED · {} new ",
-                    thousands(app.arrived_since_pause() as u64)
-                ),
+                format!("❚❚ PAUSED · {} new ", thousands(app.arrived_since_pause())),
                 t.warning,
             ),
             (None, true) => Span::styled("● FOLLOW ", t.ok),
@@ -267,12 +264,21 @@ struct Hints<'a> {
 impl Hints<'_> {
     fn actions(&self) -> &'static [Action] {
         use Action::{
-            Back, Bottom, Down, Filter, FirstOccurrence, Follow, Help, Mark, NextError, NextView,
-            Open, Pause, PrevError, Quit,
+            Back, Bottom, Down, Filter, FirstOccurrence, Follow, Help, Mark, NextError,
+            NextFinding, NextView, Open, Pause, PrevError, Quit,
         };
         match (&self.app.mode, self.app.view, self.app.detail.is_some()) {
             (Mode::Filter(_), ..) => &[],
-            (_, View::Live, true) => &[Back, Down, FirstOccurrence, Mark, NextView, Help, Quit],
+            (_, View::Live, true) => &[
+                Back,
+                Down,
+                NextFinding,
+                FirstOccurrence,
+                Mark,
+                NextView,
+                Help,
+                Quit,
+            ],
             (_, View::Live, false) => &[
                 Open, Filter, Pause, Follow, NextError, PrevError, Mark, Bottom, NextView, Help,
                 Quit,
