@@ -41,34 +41,43 @@ pub enum Step<'a> {
     Done { bytes: u64 },
 }
 
-/// Opens an input: `-` is standard input; gzip is recognized by its magic bytes.
+/// Opens an input: `-` is standard input; gzip is recognized by its magic bytes, on files,
+/// pipes and standard input alike. The input is opened once and its first bytes are put back
+/// in front of it, so a pipe or FIFO (`/dev/stdin`, `<(cat f)`) loses nothing.
 /// Returns the reader, the size on disk and whether it can be re-read by offset.
 fn open_input(path: &Path) -> io::Result<(Box<dyn Read + Send>, Option<u64>, bool)> {
-    if path.as_os_str() == "-" {
-        return Ok((Box::new(io::stdin()), None, false));
-    }
-    let mut file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(io::Error::other("is a directory"));
-    }
+    let (mut reader, size, regular): (Box<dyn Read + Send>, Option<u64>, bool) =
+        if path.as_os_str() == "-" {
+            (Box::new(io::stdin()), None, false)
+        } else {
+            let file = File::open(path)?;
+            let meta = file.metadata()?;
+            if meta.is_dir() {
+                return Err(io::Error::other("is a directory"));
+            }
+            let size = meta.is_file().then_some(meta.len());
+            (Box::new(file), size, meta.is_file())
+        };
     let mut magic = [0u8; 2];
     let mut got = 0;
     while got < 2 {
-        match file.read(&mut magic[got..])? {
-            0 => break,
-            k => got += k,
+        match reader.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    let file = File::open(path)?;
+    let reader: Box<dyn Read + Send> =
+        Box::new(io::Cursor::new(magic[..got].to_vec()).chain(reader));
     if got == 2 && magic == [0x1f, 0x8b] {
         return Ok((
-            Box::new(flate2::read::MultiGzDecoder::new(file)),
-            Some(meta.len()),
+            Box::new(flate2::read::MultiGzDecoder::new(reader)),
+            size,
             false,
         ));
     }
-    Ok((Box::new(file), Some(meta.len()), meta.is_file()))
+    Ok((reader, size, regular))
 }
 
 fn progress_bar(enabled: bool, total: u64) -> Option<ProgressBar> {

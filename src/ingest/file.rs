@@ -14,6 +14,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub async fn run(path: PathBuf, ctx: Ctx) {
+    // A FIFO, a character device or /dev/stdin cannot be sought or re-read: it is read whole
+    // as a stream (a FIFO opened again for its next writer), on a thread of its own since
+    // opening and reading it block.
+    let special = std::fs::metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        follow_stream(&path, &ctx).await;
+        return;
+    }
     if is_gzip(&path) {
         let ctx2 = ctx.clone();
         let done = tokio::task::spawn_blocking(move || read_gzip(&path, &ctx2)).await;
@@ -55,6 +63,53 @@ fn record(ctx: &Ctx, frame: Frame) -> Record {
         },
         Frame::Line(line, raw) => ctx.record(line, Body::Raw(raw)),
         Frame::TooLong(line, len) => ctx.record(line, Body::TooLong(len)),
+    }
+}
+
+/// Reads a FIFO (or a device, or /dev/stdin) as a stream, opened once without blocking, so
+/// that waiting for a writer never holds a runtime thread and each new writer of a FIFO is
+/// read as it comes. With `--no-follow` it ends at the end of the first writer's data.
+async fn follow_stream(path: &Path, ctx: &Ctx) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display().to_string();
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) => return ctx.status.set(SourceState::Failed(format!("{shown}: {e}"))),
+    };
+    ctx.status.set(SourceState::Connected);
+    let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut frames = Vec::new();
+    let mut seen_data = false;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) if seen_data && !ctx.opts.follow => {
+                framer.finish(&mut frames);
+                send_frames(ctx, &mut frames).await;
+                return ctx.status.set(SourceState::Ended);
+            }
+            Ok(n) if n > 0 => {
+                seen_data = true;
+                framer.feed(&buf[..n], &mut frames);
+                if !send_frames(ctx, &mut frames).await {
+                    return;
+                }
+            }
+            // No writer, or a writer with nothing to say yet.
+            Ok(_) => tokio::time::sleep(ctx.opts.poll).await,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                tokio::time::sleep(ctx.opts.poll).await;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return ctx.status.set(SourceState::Failed(format!("{shown}: {e}"))),
+        }
+        if ctx.opts.stop.load(std::sync::atomic::Ordering::Relaxed) || ctx.tx.is_closed() {
+            return;
+        }
     }
 }
 
