@@ -107,7 +107,7 @@ fn a_fifo_given_to_watch_loses_bytes_and_blocks_later_writers() {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) => got.push(line),
-            Err(_) => panic!("only {} of {want} records came", got.len()),
+            Err(e) => panic!("only {} of {want} records came: {e}", got.len()),
         }
     }
     let first: serde_json::Value = serde_json::from_str(&got[0]).unwrap();
