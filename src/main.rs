@@ -89,8 +89,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Watch(args) => {
             apply_engine_flags(&args.source.engine, &mut settings)?;
-            ecapi_scope::watch::run(&args, &settings)?;
-            Ok(ExitCode::SUCCESS)
+            let failed = ecapi_scope::watch::run(&args, &settings)?;
+            // A source that failed (a port in use, a directory, a socket path taken by a
+            // file) is an I/O error, as for check.
+            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
@@ -187,6 +189,10 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
             .with_context(|| format!("sending to {to}"))?;
         if args.stats {
             eprintln!("{}", serde_json::to_string_pretty(&sent)?);
+        }
+        if let Some(problem) = sent.problems() {
+            eprintln!("ecapi-scope: gen --to {to}: {problem}");
+            return Ok(ExitCode::from(1));
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -106,7 +106,8 @@ impl Output for Printer {
     }
 }
 
-pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
+/// Runs `watch`; true when a source failed (each is named on standard error).
+pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     let duration = match &args.duration {
         Some(d) => Some(
             parse_duration(d)
@@ -171,5 +172,12 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<()> {
     if let Some(e) = &summary.capture_error {
         eprintln!("ecapi-scope: {}", safe(e));
     }
-    Ok(())
+    let mut failed = false;
+    for s in &statuses {
+        if let crate::ingest::status::SourceState::Failed(reason) = s.state() {
+            eprintln!("ecapi-scope: {} failed: {}", safe(&s.label), safe(&reason));
+            failed = true;
+        }
+    }
+    Ok(failed)
 }

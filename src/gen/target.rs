@@ -43,6 +43,35 @@ pub struct Sent {
     pub generated: GenStats,
 }
 
+impl Sent {
+    /// What went wrong, when anything did: requests that could not be sent, and those answered
+    /// with something other than 2xx, by status.
+    pub fn problems(&self) -> Option<String> {
+        let refused: Vec<(u16, u64)> = self
+            .statuses
+            .iter()
+            .filter(|(s, _)| !(200..300).contains(*s))
+            .map(|(s, n)| (*s, *n))
+            .collect();
+        let wrong = self.failed + refused.iter().map(|(_, n)| n).sum::<u64>();
+        if wrong == 0 {
+            return None;
+        }
+        let mut parts: Vec<String> = refused
+            .iter()
+            .map(|(s, n)| format!("{n} answered {s}"))
+            .collect();
+        if self.failed > 0 {
+            parts.push(format!("{} could not be sent", self.failed));
+        }
+        Some(format!(
+            "{wrong} of {} requests went wrong: {}",
+            self.lines,
+            parts.join(", ")
+        ))
+    }
+}
+
 /// Waits until line `n` is due at `rate` lines per second.
 fn pace(start: Instant, n: u64, rate: Option<f64>) {
     if let Some(rate) = rate.filter(|r| *r > 0.0) {
