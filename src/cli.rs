@@ -203,6 +203,12 @@ pub struct HashArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SlowOutput {
+    Drop,
+    Block,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
     /// One JSON object per event.
     Ndjson,
@@ -256,6 +262,10 @@ pub struct WatchArgs {
     /// status: code: path: src: id: dup:, free text, - to negate).
     #[arg(long, allow_hyphen_values = true)]
     pub filter: Option<String>,
+    /// When standard output cannot keep up: drop what it cannot take (counted, said at the
+    /// end and in --stats) so that senders are never slowed, or block and slow everything.
+    #[arg(long, value_enum, default_value_t = SlowOutput::Drop)]
+    pub slow_output: SlowOutput,
     /// Stop after this many events.
     #[arg(long)]
     pub max_events: Option<u64>,

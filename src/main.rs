@@ -92,7 +92,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let failed = ecapi_scope::watch::run(&args, &settings)?;
             // A source that failed (a port in use, a directory, a socket path taken by a
             // file) is an I/O error, as for check.
-            Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),

@@ -2,7 +2,7 @@
 //! count, duration, Ctrl-C, or every source ended). This is how scripts and CI use live
 //! sources, and how the sources are tested end to end without the TUI.
 
-use crate::cli::{WatchArgs, WatchFormat};
+use crate::cli::{SlowOutput, WatchArgs, WatchFormat};
 use crate::config::Settings;
 use crate::engine::aggregate::Aggregates;
 use crate::engine::report::EventReport;
@@ -15,6 +15,9 @@ use crate::output::safe::safe;
 use anyhow::{Context, Result};
 use std::io::{self, BufWriter, Write};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
 
 /// Finds the events of batch records for the filter's free text, once per record.
@@ -65,19 +68,43 @@ pub fn subject<'a>(r: &EventReport<'a>, source: &'a str, raw: &'a [u8]) -> Subje
     }
 }
 
-/// Prints each event as an NDJSON record.
+/// Batches of printed lines queued for the writer thread; with `--slow-output drop` a full
+/// queue drops the batch (counted), so a slow reader of stdout never holds up the hub.
+const QUEUED_BATCHES: usize = 16;
+
+/// What the writer thread did, shared with the printer.
+#[derive(Default)]
+struct Written {
+    printed: AtomicU64,
+    dropped: AtomicU64,
+    failed: AtomicBool,
+}
+
+/// Formats each event as an NDJSON record, a batch at a time, for the writer thread.
 struct Printer {
-    out: BufWriter<io::Stdout>,
+    buf: Vec<u8>,
+    lines: u64,
+    tx: SyncSender<(Vec<u8>, u64)>,
+    block: bool,
+    written: Arc<Written>,
     labels: Vec<String>,
     filter: Option<(Filter, Elements)>,
-    failed: bool,
+}
+
+/// Writes queued batches to stdout until the printer is gone or stdout is closed.
+fn writer(rx: &Receiver<(Vec<u8>, u64)>, written: &Written) {
+    let mut out = BufWriter::with_capacity(256 * 1024, io::stdout());
+    for (bytes, lines) in rx {
+        if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+            written.failed.store(true, Ordering::Relaxed);
+            return;
+        }
+        written.printed.fetch_add(lines, Ordering::Relaxed);
+    }
 }
 
 impl Output for Printer {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
-        if self.failed {
-            return;
-        }
         if let Some((filter, elements)) = &mut self.filter {
             let raw = elements.of(r, origin);
             if !filter.matches(&subject(r, origin.label, raw)) {
@@ -94,15 +121,33 @@ impl Output for Printer {
             received_ms: Some(origin.received_ms),
             upstream: origin.upstream,
         };
-        self.failed = ndjson::write_event(&mut self.out, r, &extra).is_err();
+        if ndjson::write_event(&mut self.buf, r, &extra).is_ok() {
+            self.lines += 1;
+        }
     }
 
     fn end_batch(&mut self, _: &Aggregates) {
-        self.failed |= self.out.flush().is_err();
+        if self.lines == 0 {
+            return;
+        }
+        let batch = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.lines),
+        );
+        if self.block {
+            let _ = self.tx.send(batch);
+            return;
+        }
+        match self.tx.try_send(batch) {
+            Err(TrySendError::Full((_, lines))) => {
+                self.written.dropped.fetch_add(lines, Ordering::Relaxed);
+            }
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+        }
     }
 
     fn ok(&self) -> bool {
-        !self.failed
+        !self.written.failed.load(Ordering::Relaxed)
     }
 }
 
@@ -122,13 +167,27 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
         )),
         None => None,
     };
+    let written = Arc::new(Written::default());
+    let mut writer_thread = None;
     let out: Box<dyn Output> = match args.format {
-        WatchFormat::Ndjson => Box::new(Printer {
-            out: BufWriter::with_capacity(256 * 1024, io::stdout()),
-            labels: args.sources.clone(),
-            filter,
-            failed: false,
-        }),
+        WatchFormat::Ndjson => {
+            let (tx, rx) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
+            let w = Arc::clone(&written);
+            writer_thread = Some(
+                std::thread::Builder::new()
+                    .name("print".into())
+                    .spawn(move || writer(&rx, &w))?,
+            );
+            Box::new(Printer {
+                buf: Vec::new(),
+                lines: 0,
+                tx,
+                block: args.slow_output == SlowOutput::Block,
+                written: Arc::clone(&written),
+                labels: args.sources.clone(),
+                filter,
+            })
+        }
         WatchFormat::None => Box::new(NoOutput),
     };
     let mut pipeline = Pipeline::new(&args.sources, &args.source, settings, out, args.max_events)?;
@@ -164,9 +223,22 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     });
     let statuses = pipeline.statuses.clone();
     let (summary, _engine) = pipeline.stop()?;
+    if let Some(t) = writer_thread {
+        let _ = t.join();
+    }
+    let dropped = written.dropped.load(Ordering::Relaxed);
+    if dropped > 0 {
+        eprintln!(
+            "ecapi-scope: standard output could not keep up: {dropped} events were not printed (every event was still processed and captured; --slow-output block waits instead)"
+        );
+    }
     if args.stats {
         let sources: Vec<_> = statuses.iter().map(|s| s.snapshot()).collect();
-        let stats = serde_json::json!({"hub": summary, "sources": sources});
+        let printer = serde_json::json!({
+            "printed": written.printed.load(Ordering::Relaxed),
+            "dropped": dropped,
+        });
+        let stats = serde_json::json!({"hub": summary, "sources": sources, "output": printer});
         eprintln!("{}", crate::jsontext::escape_unsafe(&stats.to_string()));
     }
     if let Some(e) = &summary.capture_error {

@@ -23,7 +23,10 @@ fn watch_exits_0_when_a_source_failed() {
     let out = watch(&["-q", &format!("tcp-listen://{addr}")]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains(&format!("tcp-listen://{addr} failed")), "{err}");
+    assert!(
+        err.contains(&format!("tcp-listen://{addr} failed")),
+        "{err}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = watch(&["-q", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -46,24 +49,40 @@ fn gen_to_http_exits_0_on_a_closed_port_or_404() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("3 of 3 requests went wrong"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("3 of 3 requests went wrong"));
 
     let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
-        .args(["watch", "--format", "none", "http-listen://127.0.0.1:0/events"])
+        .args([
+            "watch",
+            "--format",
+            "none",
+            "http-listen://127.0.0.1:0/events",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(server.stderr.take().unwrap());
     let listening = loop {
         let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the endpoint did not start");
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the endpoint did not start"
+        );
         if let Some(a) = line.trim().split("listening on ").nth(1) {
             break a.to_owned();
         }
     };
     let out = Command::cargo_bin("ecapi-scope")
         .unwrap()
-        .args(["gen", "-n", "4", "--to", &format!("http://{listening}/elsewhere")])
+        .args([
+            "gen",
+            "-n",
+            "4",
+            "--to",
+            &format!("http://{listening}/elsewhere"),
+        ])
         .output()
         .unwrap();
     let _ = server.kill();
@@ -71,4 +90,81 @@ fn gen_to_http_exits_0_on_a_closed_port_or_404() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("4 answered 404"), "{err}");
+}
+
+#[test]
+fn a_slow_output_stalls_the_senders() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("cap.ndjson");
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
+        .args(["watch", "--stats", "--capture"])
+        .arg(&capture)
+        .arg("http-listen://127.0.0.1:0/")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let listening = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the endpoint did not start"
+        );
+        if let Some(a) = line.trim().split("listening on ").nth(1) {
+            break a.to_owned();
+        }
+    };
+    // Nobody reads the watch's stdout while 10,000 events are posted.
+    let sent = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args([
+            "gen",
+            "-n",
+            "10000",
+            "--concurrency",
+            "16",
+            "--to",
+            &format!("http://{listening}/"),
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(
+        sent.status.success(),
+        "every POST answered 2xx: {}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let mut stdout = server.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut all).unwrap();
+        all.lines().count() as u64
+    });
+    let pid = server.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let printed = reader.join().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let _ = server.wait();
+    let stats: serde_json::Value = rest
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .expect("stats on stderr");
+    assert_eq!(stats["hub"]["events"], 10_000);
+    assert_eq!(stats["hub"]["capture_lines"], 10_000);
+    let dropped = stats["output"]["dropped"].as_u64().unwrap();
+    assert_eq!(stats["output"]["printed"].as_u64().unwrap(), printed);
+    assert_eq!(
+        printed + dropped,
+        10_000,
+        "printed {printed}, dropped {dropped}"
+    );
+    assert!(
+        dropped > 0,
+        "the output was held up, so some lines were dropped"
+    );
 }
