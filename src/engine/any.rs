@@ -6,11 +6,21 @@ use crate::engine::preview::Preview;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+/// Member names that appear twice in one object of a free-form value, by their path relative
+/// to that value (`.a`, `.list[2].b`). RFC 8259 leaves duplicate names to each receiver's
+/// parser, so they are flagged everywhere, `ext` included.
+#[derive(Default)]
+pub(crate) struct Dups {
+    pub(crate) found: Vec<String>,
+    path: String,
+}
+
 /// Any value, hashed (and shown, when a preview is asked for) but not checked.
 pub(crate) struct AnySeed<'p> {
     preview: Option<&'p mut Preview>,
     /// Write a `,` before the value (an array element after the first).
     comma: bool,
+    dups: Option<&'p mut Dups>,
 }
 
 impl<'p> AnySeed<'p> {
@@ -18,12 +28,22 @@ impl<'p> AnySeed<'p> {
         AnySeed {
             preview,
             comma: false,
+            dups: None,
+        }
+    }
+
+    /// Also looks for duplicate member names.
+    pub(crate) fn with_dups(preview: Option<&'p mut Preview>, dups: &'p mut Dups) -> Self {
+        AnySeed {
+            preview,
+            comma: false,
+            dups: Some(dups),
         }
     }
 
     /// The preview, with the separator written, when one is kept.
-    fn start(self) -> Option<&'p mut Preview> {
-        let p = self.preview?;
+    fn start(&mut self) -> Option<&mut Preview> {
+        let p = self.preview.as_deref_mut()?;
         if self.comma {
             p.raw(",");
         }
@@ -45,64 +65,87 @@ impl<'de> Visitor<'de> for AnySeed<'_> {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<u64, E> {
+    fn visit_bool<E>(mut self, v: bool) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.raw(if v { "true" } else { "false" });
         }
         Ok(canon::boolean(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<u64, E> {
+    fn visit_i64<E>(mut self, v: i64) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.raw(&v.to_string());
         }
         Ok(canon::int(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
+    fn visit_u64<E>(mut self, v: u64) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.raw(&v.to_string());
         }
         Ok(canon::uint(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<u64, E> {
+    fn visit_f64<E>(mut self, v: f64) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.raw(&crate::engine::facts::format_number(v));
         }
         Ok(canon::float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<u64, E> {
+    fn visit_str<E>(mut self, v: &str) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.string(v);
         }
         Ok(canon::string(v))
     }
-    fn visit_unit<E>(self) -> Result<u64, E> {
+    fn visit_unit<E>(mut self) -> Result<u64, E> {
         if let Some(p) = self.start() {
             p.raw("null");
         }
         Ok(canon::NULL)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<u64, A::Error> {
-        any_seq(seq, self.start())
+    fn visit_seq<A: SeqAccess<'de>>(mut self, seq: A) -> Result<u64, A::Error> {
+        self.start();
+        any_seq_dups(seq, self.preview, self.dups)
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<u64, A::Error> {
-        any_map(map, self.start())
+    fn visit_map<A: MapAccess<'de>>(mut self, map: A) -> Result<u64, A::Error> {
+        self.start();
+        any_map_dups(map, self.preview, self.dups)
     }
 }
 
 pub(crate) fn any_seq<'de, A: SeqAccess<'de>>(
+    seq: A,
+    preview: Option<&mut Preview>,
+) -> Result<u64, A::Error> {
+    any_seq_dups(seq, preview, None)
+}
+
+fn any_seq_dups<'de, A: SeqAccess<'de>>(
     mut seq: A,
     mut preview: Option<&mut Preview>,
+    mut dups: Option<&mut Dups>,
 ) -> Result<u64, A::Error> {
     let mut hash = ArrayHash::default();
     if let Some(p) = preview.as_deref_mut() {
         p.raw("[");
     }
     let mut first = true;
-    while let Some(h) = seq.next_element_seed(AnySeed {
-        preview: preview.as_deref_mut(),
-        comma: !first,
-    })? {
+    let mut i = 0u32;
+    loop {
+        let at = dups.as_deref_mut().map(|d| {
+            let at = d.path.len();
+            let _ = std::fmt::Write::write_fmt(&mut d.path, format_args!("[{i}]"));
+            at
+        });
+        let next = seq.next_element_seed(AnySeed {
+            preview: preview.as_deref_mut(),
+            comma: !first,
+            dups: dups.as_deref_mut(),
+        })?;
+        if let (Some(d), Some(at)) = (dups.as_deref_mut(), at) {
+            d.path.truncate(at);
+        }
+        let Some(h) = next else { break };
         first = false;
+        i = i.saturating_add(1);
         hash.element(h);
     }
     if let Some(p) = preview {
@@ -112,9 +155,19 @@ pub(crate) fn any_seq<'de, A: SeqAccess<'de>>(
 }
 
 pub(crate) fn any_map<'de, A: MapAccess<'de>>(
+    map: A,
+    preview: Option<&mut Preview>,
+) -> Result<u64, A::Error> {
+    any_map_dups(map, preview, None)
+}
+
+/// `any_map`, recording duplicate member names in `dups` when given.
+pub(crate) fn any_map_dups<'de, A: MapAccess<'de>>(
     mut map: A,
     mut preview: Option<&mut Preview>,
+    mut dups: Option<&mut Dups>,
 ) -> Result<u64, A::Error> {
+    let mut names: Vec<String> = Vec::new();
     let mut hash = ObjectHash::default();
     if let Some(p) = preview.as_deref_mut() {
         p.raw("{");
@@ -129,7 +182,27 @@ pub(crate) fn any_map<'de, A: MapAccess<'de>>(
             p.raw(":");
         }
         first = false;
-        let h = map.next_value_seed(AnySeed::new(preview.as_deref_mut()))?;
+        let at = match dups.as_deref_mut() {
+            Some(d) => {
+                let at = d.path.len();
+                crate::engine::path::push_member(&mut d.path, &key.0);
+                if names.contains(&key.0) {
+                    d.found.push(d.path.clone());
+                } else {
+                    names.push(key.0.clone());
+                }
+                Some(at)
+            }
+            None => None,
+        };
+        let h = map.next_value_seed(AnySeed {
+            preview: preview.as_deref_mut(),
+            comma: false,
+            dups: dups.as_deref_mut(),
+        })?;
+        if let (Some(d), Some(at)) = (dups.as_deref_mut(), at) {
+            d.path.truncate(at);
+        }
         hash.member(canon::key(&key.0), h);
     }
     if let Some(p) = preview {

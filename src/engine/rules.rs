@@ -98,6 +98,32 @@ impl Walk {
         );
     }
 
+    /// A member name repeated inside a free-form value (`ext`, an unknown member's value):
+    /// `member` is the unknown member holding it, if any, `rel` the path inside.
+    pub(crate) fn duplicate_inside(&mut self, member: Option<&str>, rel: &str) {
+        let mut path = self.path.render(member);
+        path.push_str(rel);
+        self.ev().findings.push(Finding {
+            code: Code::DuplicateKey,
+            severity: Code::DuplicateKey.severity(),
+            path,
+            value: None,
+            message: "this member appears more than once in its object".into(),
+            hint: Some("receivers keep either value: send it once".into()),
+        });
+    }
+
+    /// An unknown member name repeated in its object.
+    pub(crate) fn duplicate_unknown(&mut self, name: &str) {
+        self.finding(
+            Code::DuplicateKey,
+            None,
+            "this member appears more than once in its object".into(),
+            Some("receivers keep either value: send it once".into()),
+            Some(name),
+        );
+    }
+
     pub(crate) fn not_an_array(&mut self, got: &str) {
         self.finding(
             Code::NotAnArray,

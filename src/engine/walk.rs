@@ -3,7 +3,7 @@
 //! checked as they stream past, and a canonical content hash is computed on the way.
 
 use crate::ecapi::schema::{Kind, ObjDef, ObjId, CORE};
-use crate::engine::any::{any_map, any_seq, AnySeed};
+use crate::engine::any::{any_map, any_map_dups, any_seq, AnySeed, Dups};
 use crate::engine::canon::{self, ArrayHash, ObjectHash};
 use crate::engine::facts::{EventFacts, ItemTotals};
 use crate::engine::path::{PathStack, Seg};
@@ -302,6 +302,8 @@ fn walk_object<'de, A: MapAccess<'de>>(
         items.quantity = 1.0;
     }
     let mut seen: u64 = 0;
+    // Unknown member names met in this object (none in a clean event: no allocation).
+    let mut unknown: Vec<String> = Vec::new();
     let mut hash = ObjectHash::default();
     loop {
         let batch_key = if top {
@@ -329,11 +331,23 @@ fn walk_object<'de, A: MapAccess<'de>>(
                 hash.member(field.key_hash, h);
             }
             KeyOut::Unknown(name) => {
+                let repeated = unknown.contains(&name);
+                if repeated {
+                    w.duplicate_unknown(&name);
+                } else {
+                    unknown.push(name.clone());
+                }
                 let mut p = Preview::default();
-                let h = map.next_value_seed(AnySeed::new(Some(&mut p)))?;
-                // Reported whatever its value: a sender who writes `"method": null` means an
-                // ECAPI member.
-                w.unknown_member(def, &name, p.finish());
+                let mut dups = Dups::default();
+                let h = map.next_value_seed(AnySeed::with_dups(Some(&mut p), &mut dups))?;
+                for rel in &dups.found {
+                    w.duplicate_inside(Some(&name), rel);
+                }
+                // Reported whatever its value (a sender who writes `"method": null` means an
+                // ECAPI member), once per name.
+                if !repeated {
+                    w.unknown_member(def, &name, p.finish());
+                }
                 hash.member(canon::key(&name), h);
             }
             KeyOut::Batch => {
@@ -522,7 +536,14 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
                 w.not_an_array("an object");
                 walk_object(w, def, false, map)
             }
-            Kind::Ext => any_map(map, None),
+            Kind::Ext => {
+                let mut dups = Dups::default();
+                let h = any_map_dups(map, None, Some(&mut dups))?;
+                for rel in &dups.found {
+                    w.duplicate_inside(None, rel);
+                }
+                Ok(h)
+            }
             other => {
                 let mut p = Preview::default();
                 let h = any_map(map, Some(&mut p))?;
