@@ -60,3 +60,61 @@ fn duplicate_unknown_properties_and_ext_members_get_no_duplicate_key() {
         "{f:?}"
     );
 }
+
+#[test]
+fn the_http_reply_carries_raw_c1_bytes_and_another_shape() {
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
+        .args(["watch", "--format", "none", "http-listen://127.0.0.1:0/"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0);
+        if let Some(a) = line.trim().split("listening on ").nth(1) {
+            break a.to_owned();
+        }
+    };
+    let post = |body: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).unwrap();
+        answer
+    };
+    let ev = r#"{"data_set_id":"d","id":"x\u009b31m","timestamp":1796149990,"event_type":"page_view","source":"app"}"#;
+    let first = post(ev);
+    let again = post(ev);
+    let _ = server.kill();
+    let _ = server.wait();
+    let text = String::from_utf8(again).unwrap();
+    assert!(
+        !text.contains('\u{9b}'),
+        "a raw C1 byte in the reply: {text:?}"
+    );
+    let body: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let event = &body["events"][0];
+    assert_eq!(event["id"], "x\u{9b}31m", "escaped, the same text");
+    assert_eq!(
+        event["duplicate"]["kind"], "exact",
+        "the ndjson shape: {event}"
+    );
+    assert_eq!(event["duplicate"]["first_line"], 1);
+    for f in event["findings"].as_array().unwrap() {
+        assert!(
+            f.get("hint").is_none_or(|h| !h.is_null()),
+            "no null hint: {f}"
+        );
+        assert!(f["spec"].is_string());
+    }
+    assert!(String::from_utf8(first)
+        .unwrap()
+        .starts_with("HTTP/1.1 200"));
+}

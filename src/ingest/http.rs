@@ -76,13 +76,10 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
 }
 
 pub fn error(status: StatusCode, message: &str) -> Response {
-    let body = json!({"status": status.as_u16(), "error": message});
-    (
+    json_response(
         status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
+        &json!({"status": status.as_u16(), "error": message}),
     )
-        .into_response()
 }
 
 /// Compares in time independent of where the strings differ.
@@ -213,17 +210,37 @@ fn result_json(e: &EventResult) -> Value {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut v = json!({
                 "severity": f.severity().name(),
                 "code": f.code.name(),
                 "path": f.path,
                 "value": f.value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()),
                 "message": f.message,
-                "hint": f.hint,
-            })
+                "spec": f.code.rule().spec,
+            });
+            // As in the ndjson records: a hint only when there is one.
+            if let (Some(h), Some(map)) = (&f.hint, v.as_object_mut()) {
+                map.insert("hint".into(), json!(h));
+            }
+            v
         })
         .collect();
-    json!({"index": e.index, "id": e.id, "status": e.status.name(), "duplicate": e.duplicate, "findings": findings})
+    // The ndjson contract's duplicate: null or {kind, first_line, first_index[, paths]}.
+    let duplicate = e.duplicate.as_ref().map(|d| {
+        let mut v = json!({"kind": d.kind.name(), "first_line": d.first_line, "first_index": d.first_index});
+        if let (true, Some(map)) = (d.paths_known && !d.paths.is_empty(), v.as_object_mut()) {
+            map.insert("paths".into(), json!(d.paths));
+        }
+        v
+    });
+    json!({"index": e.index, "id": e.id, "status": e.status.name(), "duplicate": duplicate, "findings": findings})
+}
+
+/// A JSON answer, terminal-safe like every other output (C1 controls, DEL, bidi overrides
+/// escaped: the text stays the same JSON).
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let text = crate::jsontext::escape_unsafe(&body.to_string()).into_owned();
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 /// 200 with a result per event; 400 when nothing in the body was a usable event; 500 when it
@@ -242,20 +259,10 @@ pub fn respond(reply: &Reply) -> Response {
     if reply.events.iter().all(unusable) {
         let body =
             json!({"status": 400, "error": "the body holds no usable event", "events": events});
-        return (
-            StatusCode::BAD_REQUEST,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response();
+        return json_response(StatusCode::BAD_REQUEST, &body);
     }
     let body = json!({"status": 200, "received": reply.events.len(), "events": events});
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    json_response(StatusCode::OK, &body)
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ impl Hub {
                     index: r.index,
                     status: r.status,
                     id: r.id.map(str::to_owned),
-                    duplicate: r.duplicate.map(|d| d.kind.name()),
+                    duplicate: r.duplicate.cloned(),
                     findings: r.findings.to_vec(),
                 });
             }

@@ -63,7 +63,7 @@ pub struct EventResult {
     pub index: Option<u32>,
     pub status: Status,
     pub id: Option<String>,
-    pub duplicate: Option<&'static str>,
+    pub duplicate: Option<crate::engine::report::Duplicate>,
     pub findings: Vec<Finding>,
 }
 
