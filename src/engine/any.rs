@@ -24,14 +24,6 @@ pub(crate) struct AnySeed<'p> {
 }
 
 impl<'p> AnySeed<'p> {
-    pub(crate) fn new(preview: Option<&'p mut Preview>) -> Self {
-        AnySeed {
-            preview,
-            comma: false,
-            dups: None,
-        }
-    }
-
     /// Also looks for duplicate member names.
     pub(crate) fn with_dups(preview: Option<&'p mut Preview>, dups: &'p mut Dups) -> Self {
         AnySeed {
