@@ -168,3 +168,84 @@ fn a_slow_output_stalls_the_senders() {
         "the output was held up, so some lines were dropped"
     );
 }
+
+#[test]
+fn refused_requests_appear_nowhere() {
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
+        .args([
+            "watch",
+            "--format",
+            "none",
+            "--stats",
+            "--token-env",
+            "REFUSED_TEST_TOKEN",
+        ])
+        .args(["--max-body", "100", "http-listen://127.0.0.1:0/events"])
+        .env("REFUSED_TEST_TOKEN", "s3cret")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the endpoint did not start"
+        );
+        if let Some(a) = line.trim().split("listening on ").nth(1) {
+            break a.to_owned();
+        }
+    };
+    let send = |request: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer.split(' ').nth(1).unwrap_or("").to_owned()
+    };
+    let auth = "Authorization: Bearer s3cret\r\n";
+    let close = "Connection: close\r\n";
+    assert_eq!(
+        send(&format!(
+            "POST /events HTTP/1.1\r\nHost: x\r\n{close}Content-Length: 2\r\n\r\n{{}}"
+        )),
+        "401"
+    );
+    assert_eq!(
+        send(&format!(
+            "POST /nope HTTP/1.1\r\nHost: x\r\n{auth}{close}Content-Length: 2\r\n\r\n{{}}"
+        )),
+        "404"
+    );
+    assert_eq!(
+        send(&format!(
+            "GET /events HTTP/1.1\r\nHost: x\r\n{auth}{close}\r\n"
+        )),
+        "405"
+    );
+    let big = "x".repeat(200);
+    assert_eq!(
+        send(&format!(
+            "POST /events HTTP/1.1\r\nHost: x\r\n{auth}{close}Content-Length: 200\r\n\r\n{big}"
+        )),
+        "413"
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let _ = server.wait();
+    assert!(rest.contains("answered 401 to POST /events"), "{rest}");
+    let stats: serde_json::Value = rest
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap();
+    let source = &stats["sources"][0];
+    for code in ["401", "404", "405", "413"] {
+        assert_eq!(source["refused"][code], 1, "{source}");
+    }
+    assert_eq!(source["connections"], 4, "{source}");
+}

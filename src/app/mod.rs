@@ -78,6 +78,8 @@ pub struct SourceView {
     pub dropped: u64,
     pub connections: u64,
     pub last_error: Option<String>,
+    /// HTTP requests answered with another status than 200, by status.
+    pub refused: Vec<(u16, u64)>,
 }
 
 impl SourceView {
@@ -92,6 +94,7 @@ impl SourceView {
             dropped: Counters::get(&c.dropped),
             connections: Counters::get(&c.connections),
             last_error: s.last_error(),
+            refused: s.refusals(),
         }
     }
 }

@@ -68,6 +68,10 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     let app = Router::new().fallback(handle).with_state(endpoint);
     ctx.status.set(SourceState::Listening(local));
     let stopping = ctx.opts.stopping();
+    let status = Arc::clone(&ctx.status);
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
+        super::status::Counters::add(&status.counters.connections, 1);
+    });
     let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
     if let Err(e) = served.await {
         ctx.status
@@ -161,7 +165,23 @@ pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Respo
     }
 }
 
+/// Answers a request, and counts every answer that is not a 200 by status on the source, so
+/// that refused senders (a wrong token, a wrong path, a body too large) are seen.
 async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = crate::output::safe::safe_short(req.uri().path(), 120);
+    let response = answer(&ep, req).await;
+    let status = response.status();
+    if status != StatusCode::OK {
+        ep.ctx.status.refused(status.as_u16());
+        ep.ctx
+            .status
+            .error(format!("answered {} to {method} {path}", status.as_u16()));
+    }
+    response
+}
+
+async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let opts = &ep.ctx.opts;
     if let Err(r) = precheck(

@@ -55,6 +55,10 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
     let stopping = ctx.opts.stopping();
+    let status = Arc::clone(&ctx.status);
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
+        super::status::Counters::add(&status.counters.connections, 1);
+    });
     let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
     if let Err(e) = served.await {
         ctx.status

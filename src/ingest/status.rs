@@ -87,6 +87,8 @@ pub struct SourceStatus {
     /// The last error that did not stop the source (a client's bad request, an upstream
     /// failure, a capture write error).
     last_error: Mutex<Option<String>>,
+    /// Requests answered with another status than 200, by status (HTTP sources).
+    refused: Mutex<std::collections::BTreeMap<u16, u64>>,
 }
 
 impl SourceStatus {
@@ -96,6 +98,7 @@ impl SourceStatus {
             state: watch::Sender::new(SourceState::Starting),
             counters: Counters::default(),
             last_error: Mutex::new(None),
+            refused: Mutex::new(std::collections::BTreeMap::new()),
         }
     }
 
@@ -116,6 +119,21 @@ impl SourceStatus {
         if let Ok(mut e) = self.last_error.lock() {
             *e = Some(message.into());
         }
+    }
+
+    /// Counts a request answered with `status` (not 200).
+    pub fn refused(&self, status: u16) {
+        if let Ok(mut r) = self.refused.lock() {
+            *r.entry(status).or_insert(0) += 1;
+        }
+    }
+
+    /// Requests answered with another status than 200, by status.
+    pub fn refusals(&self) -> Vec<(u16, u64)> {
+        self.refused
+            .lock()
+            .map(|r| r.iter().map(|(s, n)| (*s, *n)).collect())
+            .unwrap_or_default()
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -149,6 +167,7 @@ impl SourceStatus {
             "malformed": Counters::get(&c.malformed),
             "dropped": Counters::get(&c.dropped),
             "connections": Counters::get(&c.connections),
+            "refused": self.refusals().iter().map(|(s, n)| (s.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
             "last_error": self.last_error(),
         })
     }

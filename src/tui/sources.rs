@@ -112,6 +112,17 @@ impl Widget for SourcesView<'_> {
                     state_style(&s.state, t),
                 ),
             ]));
+            if !s.refused.is_empty() {
+                let parts: Vec<String> = s
+                    .refused
+                    .iter()
+                    .map(|(code, n)| format!("{code} ×{}", thousands(*n)))
+                    .collect();
+                lines.push(Line::from(Span::styled(
+                    format!("requests answered other than 200: {}", parts.join(", ")),
+                    t.warning,
+                )));
+            }
             if let Some(e) = &s.last_error {
                 lines.push(Line::from(Span::styled(
                     format!("last error: {}", safe(e)),

@@ -40,6 +40,7 @@ pub fn source(label: &str, state: SourceState) -> SourceView {
         dropped: 0,
         connections: 1,
         last_error: None,
+        refused: Vec::new(),
     }
 }
 
