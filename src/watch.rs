@@ -244,6 +244,17 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     if let Some(e) = &summary.capture_error {
         eprintln!("ecapi-scope: {}", safe(e));
     }
+    for s in statuses.iter().filter(|_| !args.quiet) {
+        let refused = s.refusals();
+        if !refused.is_empty() {
+            let parts: Vec<String> = refused.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+            eprintln!(
+                "ecapi-scope: {}: requests answered other than 200: {}",
+                safe(&s.label),
+                parts.join(", ")
+            );
+        }
+    }
     let mut failed = false;
     for s in &statuses {
         if let crate::ingest::status::SourceState::Failed(reason) = s.state() {

@@ -174,9 +174,12 @@ async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
     let status = response.status();
     if status != StatusCode::OK {
         ep.ctx.status.refused(status.as_u16());
-        ep.ctx
-            .status
-            .error(format!("answered {} to {method} {path}", status.as_u16()));
+        // A 5xx has already said why (the capture, the pipeline); a refused sender has not.
+        if status.is_client_error() {
+            ep.ctx
+                .status
+                .error(format!("answered {} to {method} {path}", status.as_u16()));
+        }
     }
     response
 }
