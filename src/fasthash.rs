@@ -43,3 +43,6 @@ impl Hasher for PassThrough {
 
 /// A `HashMap` with [`Seeded`] hashing.
 pub type FastMap<K, V> = HashMap<K, V, Seeded>;
+
+/// A `HashSet` with [`Seeded`] hashing.
+pub type FastSet<K> = std::collections::HashSet<K, Seeded>;

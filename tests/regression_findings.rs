@@ -118,3 +118,28 @@ fn the_http_reply_carries_raw_c1_bytes_and_another_shape() {
         .unwrap()
         .starts_with("HTTP/1.1 200"));
 }
+
+#[test]
+fn a_line_with_a_million_unknown_members_makes_one_huge_record() {
+    let members: Vec<String> = (0..200_000).map(|i| format!("\"m{i}\":{i}")).collect();
+    let event = event(&format!(",{}", members.join(",")));
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "-", "--now", "1796150000", "--format", "ndjson"])
+        .write_stdin(event + "\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.stdout.len() < 200_000,
+        "the record is {} bytes",
+        out.stdout.len()
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = r["findings"].as_array().unwrap();
+    assert!(f.len() <= 102, "{} findings", f.len());
+    let over = f.iter().find(|f| f["code"] == "too_many_findings").unwrap();
+    assert!(over["message"]
+        .as_str()
+        .unwrap()
+        .contains("more findings were not listed"));
+}

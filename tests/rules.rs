@@ -191,6 +191,22 @@ fn cases() -> Vec<Case> {
             &[M::Set("/ext", json!({"deep": nested(200)}))],
         ),
         case(
+            "too_many_findings",
+            "$",
+            &[M::Set(
+                "/ext",
+                json!({"many": (0..200).map(|i| json!({"k": i})).collect::<Vec<_>>()}),
+            )],
+            &[M::Raw({
+                let members: Vec<String> = (0..150).map(|i| format!("\"u{i}\":1")).collect();
+                format!(
+                    r#"{{"data_set_id":"ds1","id":"e1","timestamp":{},"event_type":"purchase","source":"website",{}}}"#,
+                    NOW - 60,
+                    members.join(",")
+                )
+            })],
+        ),
+        case(
             "not_an_object",
             "$",
             &[M::Raw(format!("[{base_text}]"))],

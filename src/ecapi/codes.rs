@@ -72,6 +72,9 @@ rules! {
     NestingTooDeep = "nesting_too_deep", Error, "API Conventions",
         "JSON nested deeper than 128 levels; it was not parsed.",
         "No ECAPI object nests more than a few levels: look for a serializer loop.";
+    TooManyFindings = "too_many_findings", Warning, "API Conventions",
+        "The event has more than 100 findings; the rest are counted, not listed.",
+        "Fix the listed findings first: the rest are usually the same mistake repeated.";
     NotAnObject = "not_an_object", Error, "Event Payload",
         "A record, or an element of a batch, is not a JSON object.",
         "Each event is a JSON object; a batch is an array of them or an envelope holding one.";

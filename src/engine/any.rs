@@ -159,7 +159,7 @@ pub(crate) fn any_map_dups<'de, A: MapAccess<'de>>(
     mut preview: Option<&mut Preview>,
     mut dups: Option<&mut Dups>,
 ) -> Result<u64, A::Error> {
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Option<crate::fasthash::FastSet<String>> = None;
     let mut hash = ObjectHash::default();
     if let Some(p) = preview.as_deref_mut() {
         p.raw("{");
@@ -178,10 +178,9 @@ pub(crate) fn any_map_dups<'de, A: MapAccess<'de>>(
             Some(d) => {
                 let at = d.path.len();
                 crate::engine::path::push_member(&mut d.path, &key.0);
-                if names.contains(&key.0) {
+                let names = names.get_or_insert_with(Default::default);
+                if !names.insert(key.0.clone()) {
                     d.found.push(d.path.clone());
-                } else {
-                    names.push(key.0.clone());
                 }
                 Some(at)
             }

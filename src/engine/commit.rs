@@ -153,6 +153,20 @@ impl Committer {
             self.dup = dup;
             ev.findings.extend(finding);
         }
+        if ev.f.findings_over > 0 {
+            ev.findings.push(Finding {
+                code: Code::TooManyFindings,
+                severity: Code::TooManyFindings.severity(),
+                path: "$".into(),
+                value: Some(ev.f.findings_over.to_string()),
+                message: format!(
+                    "{} more findings were not listed (at most {} are kept per event)",
+                    ev.f.findings_over,
+                    crate::engine::facts::MAX_FINDINGS
+                ),
+                hint: None,
+            });
+        }
         self.cfg.severity.apply(&mut ev.findings);
         let stage =
             ev.f.event_type

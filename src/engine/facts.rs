@@ -119,7 +119,13 @@ pub struct Scalars {
     pub content_hash: u64,
     /// Set for a batch element that is not an object: nothing but its finding is known.
     pub not_an_object: bool,
+    /// Findings past `MAX_FINDINGS`, counted and not kept.
+    pub findings_over: u32,
 }
+
+/// Findings kept per event; past this, one `too_many_findings` says how many more there were,
+/// so that a hostile event (a million unknown members) costs bounded memory and output.
+pub const MAX_FINDINGS: usize = 100;
 
 /// Everything learnt about one event. Reused from event to event: reset keeps the buffers.
 #[derive(Debug, Default)]

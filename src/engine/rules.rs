@@ -48,6 +48,10 @@ impl Walk {
         hint: Option<String>,
         member: Option<&str>,
     ) {
+        if self.ev().findings.len() >= crate::engine::facts::MAX_FINDINGS {
+            self.ev().f.findings_over = self.ev().f.findings_over.saturating_add(1);
+            return;
+        }
         let path = self.path.render(member);
         self.ev().findings.push(Finding {
             code,
@@ -101,6 +105,10 @@ impl Walk {
     /// A member name repeated inside a free-form value (`ext`, an unknown member's value):
     /// `member` is the unknown member holding it, if any, `rel` the path inside.
     pub(crate) fn duplicate_inside(&mut self, member: Option<&str>, rel: &str) {
+        if self.ev().findings.len() >= crate::engine::facts::MAX_FINDINGS {
+            self.ev().f.findings_over = self.ev().f.findings_over.saturating_add(1);
+            return;
+        }
         let mut path = self.path.render(member);
         path.push_str(rel);
         self.ev().findings.push(Finding {

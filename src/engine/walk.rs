@@ -302,8 +302,9 @@ fn walk_object<'de, A: MapAccess<'de>>(
         items.quantity = 1.0;
     }
     let mut seen: u64 = 0;
-    // Unknown member names met in this object (none in a clean event: no allocation).
-    let mut unknown: Vec<String> = Vec::new();
+    // Unknown member names met in this object (none in a clean event: no allocation; a set,
+    // so that an object of a million unknown members stays linear).
+    let mut unknown: Option<crate::fasthash::FastSet<String>> = None;
     let mut hash = ObjectHash::default();
     loop {
         let batch_key = if top {
@@ -331,11 +332,11 @@ fn walk_object<'de, A: MapAccess<'de>>(
                 hash.member(field.key_hash, h);
             }
             KeyOut::Unknown(name) => {
-                let repeated = unknown.contains(&name);
+                let repeated = !unknown
+                    .get_or_insert_with(Default::default)
+                    .insert(name.clone());
                 if repeated {
                     w.duplicate_unknown(&name);
-                } else {
-                    unknown.push(name.clone());
                 }
                 let mut p = Preview::default();
                 let mut dups = Dups::default();
