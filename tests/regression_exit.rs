@@ -2,8 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
+#[path = "common/endpoint.rs"]
+mod endpoint;
+use endpoint::listening_address;
+
 use assert_cmd::Command;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Stdio;
 
 fn watch(args: &[&str]) -> std::process::Output {
@@ -64,16 +68,7 @@ fn gen_to_http_exits_0_on_a_closed_port_or_404() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let listening = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the endpoint did not start"
-        );
-        if let Some(a) = line.trim().split("listening on ").nth(1) {
-            break a.to_owned();
-        }
-    };
+    let listening = listening_address(&mut stderr);
     let out = Command::cargo_bin("ecapi-scope")
         .unwrap()
         .args([
@@ -105,16 +100,7 @@ fn a_slow_output_stalls_the_senders() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let listening = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the endpoint did not start"
-        );
-        if let Some(a) = line.trim().split("listening on ").nth(1) {
-            break a.to_owned();
-        }
-    };
+    let listening = listening_address(&mut stderr);
     // Nobody reads the watch's stdout while 10,000 events are posted.
     let sent = Command::cargo_bin("ecapi-scope")
         .unwrap()
@@ -186,16 +172,7 @@ fn refused_requests_appear_nowhere() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the endpoint did not start"
-        );
-        if let Some(a) = line.trim().split("listening on ").nth(1) {
-            break a.to_owned();
-        }
-    };
+    let addr = listening_address(&mut stderr);
     let send = |request: &str| {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(&addr).unwrap();

@@ -2,6 +2,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
+#[path = "common/endpoint.rs"]
+mod endpoint;
+use endpoint::listening_address;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -69,13 +73,7 @@ fn the_http_reply_carries_raw_c1_bytes_and_another_shape() {
         .spawn()
         .unwrap();
     let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0);
-        if let Some(a) = line.trim().split("listening on ").nth(1) {
-            break a.to_owned();
-        }
-    };
+    let addr = listening_address(&mut stderr);
     let post = |body: &str| {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(&addr).unwrap();

@@ -260,6 +260,20 @@ pub async fn bind_tcp(addr: &str, ctx: &Ctx) -> Option<(tokio::net::TcpListener,
     }
 }
 
+/// Serves an HTTP source until the program stops: connections are counted, and on stop the
+/// server finishes the answers it owes (graceful shutdown) before the runtime goes.
+pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ctx: &Ctx) {
+    let status = Arc::clone(&ctx.status);
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
+        Counters::add(&status.counters.connections, 1);
+    });
+    let served = axum::serve(listener, app).with_graceful_shutdown(ctx.opts.stopping());
+    if let Err(e) = served.await {
+        ctx.status
+            .set(status::SourceState::Failed(format!("server stopped: {e}")));
+    }
+}
+
 /// Starts a source's task.
 pub fn spawn(spec: SourceSpec, ctx: Ctx) -> JoinHandle<()> {
     tokio::spawn(async move {

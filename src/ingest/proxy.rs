@@ -54,16 +54,7 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     let app = Router::new().fallback(handle).with_state(tap);
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
-    let stopping = ctx.opts.stopping();
-    let status = Arc::clone(&ctx.status);
-    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
-        super::status::Counters::add(&status.counters.connections, 1);
-    });
-    let served = axum::serve(listener, app).with_graceful_shutdown(stopping);
-    if let Err(e) = served.await {
-        ctx.status
-            .set(SourceState::Failed(format!("server stopped: {e}")));
-    }
+    super::serve_http(listener, app, &ctx).await;
 }
 
 /// Headers that belong to one hop, never forwarded.
