@@ -102,8 +102,16 @@ impl SourceStatus {
         }
     }
 
+    /// Sets the state; watchers are told only when it changes (a file still missing at every
+    /// poll is said once).
     pub fn set(&self, state: SourceState) {
-        self.state.send_replace(state);
+        self.state.send_if_modified(|s| {
+            if *s == state {
+                return false;
+            }
+            *s = state;
+            true
+        });
     }
 
     pub fn state(&self) -> SourceState {
@@ -170,5 +178,29 @@ impl SourceStatus {
             "refused": self.refusals().iter().map(|(s, n)| (s.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
             "last_error": self.last_error(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_set_again_is_said_once() {
+        let s = SourceStatus::new("missing.ndjson");
+        let mut rx = s.subscribe();
+        rx.borrow_and_update();
+        s.set(SourceState::Waiting("missing.ndjson: not found".into()));
+        assert!(rx.has_changed().unwrap());
+        rx.borrow_and_update();
+        for _ in 0..5 {
+            s.set(SourceState::Waiting("missing.ndjson: not found".into()));
+        }
+        assert!(
+            !rx.has_changed().unwrap(),
+            "the same state again is not news"
+        );
+        s.set(SourceState::Connected);
+        assert!(rx.has_changed().unwrap());
     }
 }

@@ -85,9 +85,9 @@ where
         let attempt = tokio::time::timeout(super::backoff::CONNECT_TIMEOUT, connect()).await;
         let reason = match attempt {
             Ok(Ok(stream)) => {
-                let since = backoff.connected(&ctx.status);
+                let session = backoff.connected(&ctx.status);
                 let outcome = pump(stream, &ctx, &seq).await;
-                backoff.disconnected(since);
+                backoff.disconnected(&session, &ctx.status);
                 match outcome {
                     Ok(Pumped::HubGone) => return,
                     Ok(Pumped::Eof) => format!("{what} closed the connection"),

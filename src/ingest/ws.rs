@@ -22,9 +22,9 @@ pub async fn run(url: String, ctx: Ctx) {
             tokio::time::timeout(super::backoff::CONNECT_TIMEOUT, connect(&url, &ctx)).await;
         let reason = match attempt {
             Ok(Ok(stream)) => {
-                let since = backoff.connected(&ctx.status);
+                let session = backoff.connected(&ctx.status);
                 let outcome = read(stream, &ctx, &seq).await;
-                backoff.disconnected(since);
+                backoff.disconnected(&session, &ctx.status);
                 match outcome {
                     Ok(None) => return,
                     Ok(Some(why)) | Err(why) => why,
