@@ -33,6 +33,24 @@ pub struct Subject<'a> {
     pub raw: &'a [u8],
 }
 
+impl<'a> Subject<'a> {
+    /// What a filter sees of an event the engine reported, from `source`, whose own text is
+    /// `raw`.
+    pub fn of(r: &crate::engine::report::EventReport<'a>, source: &'a str, raw: &'a [u8]) -> Self {
+        Subject {
+            event_type: r.event_type,
+            stage: r.stage,
+            data_set_id: r.data_set_id,
+            id: r.id,
+            status: r.status,
+            duplicate: r.duplicate.map(|d| d.kind),
+            findings: r.findings,
+            source,
+            raw,
+        }
+    }
+}
+
 /// A filter that does not parse: what is wrong and where (a character offset).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message} (at column {})", column + 1)]

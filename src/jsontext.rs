@@ -94,6 +94,41 @@ pub fn elements(raw: &[u8], batch_key: &str) -> Option<Vec<std::ops::Range<usize
         .collect()
 }
 
+/// The events' own text in batch records, the batch parsed once per record however many of
+/// its events ask.
+#[derive(Default)]
+pub struct BatchElements {
+    record: u64,
+    spans: Option<Vec<std::ops::Range<usize>>>,
+    batch_key: String,
+}
+
+impl BatchElements {
+    pub fn new(batch_key: &str) -> BatchElements {
+        BatchElements {
+            batch_key: batch_key.to_owned(),
+            ..BatchElements::default()
+        }
+    }
+
+    /// The text of event `index` of the record numbered `record` (the record itself when
+    /// `index` is `None`, or when the element cannot be found).
+    pub fn of<'a>(&mut self, raw: &'a [u8], record: u64, index: Option<u32>) -> &'a [u8] {
+        let Some(i) = index else {
+            return raw;
+        };
+        if self.record != record || self.spans.is_none() {
+            self.record = record;
+            self.spans = elements(raw, &self.batch_key);
+        }
+        self.spans
+            .as_ref()
+            .and_then(|s| s.get(i as usize))
+            .and_then(|range| raw.get(range.clone()))
+            .unwrap_or(raw)
+    }
+}
+
 /// The text of the event at `index` of a record (the record itself when `index` is `None`).
 pub fn element<'a>(raw: &'a [u8], index: Option<u32>, batch_key: &str) -> Option<&'a [u8]> {
     let Some(i) = index else {

@@ -9,64 +9,16 @@ use crate::engine::report::EventReport;
 use crate::engine::time::parse_duration;
 use crate::filter::{Filter, Subject};
 use crate::ingest::hub::{NoOutput, Origin, Output};
+use crate::jsontext::BatchElements;
 use crate::live::{log_states, Pipeline};
 use crate::output::ndjson;
 use crate::output::safe::safe;
 use anyhow::{Context, Result};
 use std::io::{self, BufWriter, Write};
-use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use tokio::signal::unix::{signal, SignalKind};
-
-/// Finds the events of batch records for the filter's free text, once per record.
-#[derive(Default)]
-pub struct Elements {
-    record: u64,
-    spans: Option<Vec<Range<usize>>>,
-    batch_key: String,
-}
-
-impl Elements {
-    pub fn new(batch_key: &str) -> Elements {
-        Elements {
-            batch_key: batch_key.to_owned(),
-            ..Elements::default()
-        }
-    }
-
-    /// The event's own text: the record, or its element for events of a batch.
-    pub fn of<'a>(&mut self, r: &EventReport, origin: &Origin<'a>) -> &'a [u8] {
-        let Some(i) = r.index else {
-            return origin.raw;
-        };
-        if self.record != origin.record || self.spans.is_none() {
-            self.record = origin.record;
-            self.spans = crate::jsontext::elements(origin.raw, &self.batch_key);
-        }
-        self.spans
-            .as_ref()
-            .and_then(|s| s.get(i as usize))
-            .and_then(|range| origin.raw.get(range.clone()))
-            .unwrap_or(origin.raw)
-    }
-}
-
-/// What a filter sees of a live event.
-pub fn subject<'a>(r: &EventReport<'a>, source: &'a str, raw: &'a [u8]) -> Subject<'a> {
-    Subject {
-        event_type: r.event_type,
-        stage: r.stage,
-        data_set_id: r.data_set_id,
-        id: r.id,
-        status: r.status,
-        duplicate: r.duplicate.map(|d| d.kind),
-        findings: r.findings,
-        source,
-        raw,
-    }
-}
 
 /// Batches of printed lines queued for the writer thread; with `--slow-output drop` a full
 /// queue drops the batch (counted), so a slow reader of stdout never holds up the hub.
@@ -88,7 +40,7 @@ struct Printer {
     block: bool,
     written: Arc<Written>,
     labels: Vec<String>,
-    filter: Option<(Filter, Elements)>,
+    filter: Option<(Filter, BatchElements)>,
 }
 
 /// Writes queued batches to stdout until the printer is gone or stdout is closed.
@@ -106,8 +58,8 @@ fn writer(rx: &Receiver<(Vec<u8>, u64)>, written: &Written) {
 impl Output for Printer {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
         if let Some((filter, elements)) = &mut self.filter {
-            let raw = elements.of(r, origin);
-            if !filter.matches(&subject(r, origin.label, raw)) {
+            let raw = elements.of(origin.raw, origin.record, r.index);
+            if !filter.matches(&Subject::of(r, origin.label, raw)) {
                 return;
             }
         }
@@ -163,7 +115,7 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     let filter = match &args.filter {
         Some(text) => Some((
             Filter::parse(text).with_context(|| format!("--filter {text:?}"))?,
-            Elements::new(&settings.engine.walk.batch_key),
+            BatchElements::new(&settings.engine.walk.batch_key),
         )),
         None => None,
     };

@@ -12,9 +12,9 @@ impl App {
         layout::table_rows(self.size).max(1)
     }
 
-    /// How many visible rows the table may show (all, or up to the pause).
+    /// How many visible rows the table may show (a pause holds new rows back, outside).
     pub fn limit(&self) -> usize {
-        self.window.visible_len(None)
+        self.window.visible_len()
     }
 
     /// The position of the selected row among the visible ones.

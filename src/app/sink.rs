@@ -6,7 +6,7 @@ use super::row::Row;
 use crate::engine::aggregate::Aggregates;
 use crate::engine::report::EventReport;
 use crate::ingest::hub::{Origin, Output};
-use crate::watch::Elements;
+use crate::jsontext::BatchElements;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub struct TuiSink {
     dropped: Arc<AtomicU64>,
     seq: u64,
     labels: Vec<Arc<str>>,
-    elements: Elements,
+    elements: BatchElements,
     last_snapshot: Option<Instant>,
     unpublished: bool,
 }
@@ -48,7 +48,7 @@ impl TuiSink {
             dropped: Arc::clone(&dropped),
             seq: 0,
             labels: labels.iter().map(|l| Arc::from(l.as_str())).collect(),
-            elements: Elements::new(batch_key),
+            elements: BatchElements::new(batch_key),
             last_snapshot: None,
             unpublished: false,
         };
@@ -78,7 +78,7 @@ impl TuiSink {
 impl Output for TuiSink {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
         self.seq += 1;
-        let raw: Arc<[u8]> = Arc::from(self.elements.of(r, origin));
+        let raw: Arc<[u8]> = Arc::from(self.elements.of(origin.raw, origin.record, r.index));
         let label = self.label(origin, r.source);
         self.rows.push(Row::new(self.seq, r, origin, label, raw));
     }
@@ -121,7 +121,7 @@ pub fn rows_of(
 ) -> (Vec<Row>, Aggregates) {
     use crate::engine::recent::RecentPayloads;
     use crate::engine::{Engine, RecordMeta};
-    let mut elements = Elements::new(&cfg.walk.batch_key);
+    let mut elements = BatchElements::new(&cfg.walk.batch_key);
     let mut engine = Engine::new(cfg);
     let mut recent = RecentPayloads::new(1 << 24);
     let label: Arc<str> = Arc::from(label);
@@ -141,7 +141,7 @@ pub fn rows_of(
             record: meta.locator,
         };
         engine.process(raw, &meta, &mut recent, &mut |r| {
-            let text = elements.of(r, &origin);
+            let text = elements.of(origin.raw, origin.record, r.index);
             let seq = rows.len() as u64 + 1;
             rows.push(Row::new(
                 seq,

@@ -80,12 +80,9 @@ impl Window {
         self.rows.get(i)
     }
 
-    /// Rows the view shows: those the filter lets through, up to `upto` (when paused).
-    pub fn visible_len(&self, upto: Option<u64>) -> usize {
-        match upto {
-            None => self.visible.len(),
-            Some(last) => self.visible.partition_point(|s| *s <= last),
-        }
+    /// Rows the view shows: those the filter lets through.
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
     }
 
     /// The seq at a position of the visible list.

@@ -86,7 +86,8 @@ struct Consumer<'o> {
     max_line: u64,
     filter: Option<Filter>,
     matched: u64,
-    batch_key: String,
+    /// Events of batch records, for the filter's free text.
+    elements: crate::jsontext::BatchElements,
     /// Per input: events, events older than the maximum age, and whether it carried receive
     /// times (a capture): for the old-file note.
     ages: Vec<(u64, u64, bool)>,
@@ -157,13 +158,12 @@ impl Consumer<'_> {
         let label = label.unwrap_or_else(|| labels.get(n).map_or("", String::as_str));
         let out = &mut self.out;
         let suites = &mut self.suites;
-        let (filter, matched, batch_key) = (&self.filter, &mut self.matched, &self.batch_key);
+        let (filter, matched, elements) = (&self.filter, &mut self.matched, &mut self.elements);
         if self.ages.len() <= n {
             self.ages.resize(n + 1, (0, 0, false));
         }
         let age = &mut self.ages[n];
         age.2 |= received_ms.is_some();
-        let mut spans = None;
         let mut write_err: Option<io::Error> = None;
         let mut sink = |r: &EventReport| {
             age.0 += 1;
@@ -174,16 +174,8 @@ impl Consumer<'_> {
                 age.1 += 1;
             }
             if let Some(f) = filter {
-                let raw = match r.index {
-                    None => text,
-                    Some(i) => spans
-                        .get_or_insert_with(|| crate::jsontext::elements(text, batch_key))
-                        .as_ref()
-                        .and_then(|s| s.get(i as usize))
-                        .and_then(|range| text.get(range.clone()))
-                        .unwrap_or(text),
-                };
-                if !f.matches(&crate::watch::subject(r, label, raw)) {
+                let raw = elements.of(text, meta.locator, r.index);
+                if !f.matches(&crate::filter::Subject::of(r, label, raw)) {
                     return;
                 }
                 *matched += 1;
@@ -246,7 +238,7 @@ pub fn run(
         max_line: opts.settings.max_line_bytes as u64,
         filter: opts.filter.clone(),
         matched: 0,
-        batch_key: opts.settings.engine.walk.batch_key.clone(),
+        elements: crate::jsontext::BatchElements::new(&opts.settings.engine.walk.batch_key),
         ages: Vec::new(),
     };
     let received_ms = opts.now.saturating_mul(1000);

@@ -165,10 +165,7 @@ impl Header<'_> {
             spans.push(Span::styled("  filter ", t.label));
             spans.push(Span::styled(safe_short(f.text(), 40), t.input));
             spans.push(Span::styled(
-                format!(
-                    " ({} match)",
-                    thousands(app.window.visible_len(None) as u64)
-                ),
+                format!(" ({} match)", thousands(app.window.visible_len() as u64)),
                 t.text,
             ));
         }
