@@ -134,7 +134,7 @@ impl Pipeline {
                 Err(e) => (
                     None,
                     Some(format!(
-                        "cannot write the capture {}: {e}; events are processed but not captured",
+                        "cannot write the capture {}: {e}; HTTP senders are answered 500, other sources' events are processed but not captured",
                         path.display()
                     )),
                 ),
@@ -183,6 +183,11 @@ impl Pipeline {
             return;
         };
         let _guard = self.rt.enter();
+        // A capture that reaches the file-size limit (`ulimit -f`) must fail its write
+        // (EFBIG, answered 500 and reported) rather than kill the process: SIGXFSZ gets a
+        // handler, which makes the kernel return the error instead.
+        let _ =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ));
         for (i, spec) in std::mem::take(&mut self.specs).into_iter().enumerate() {
             let ctx = Ctx {
                 id: i as u16,

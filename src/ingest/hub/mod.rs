@@ -1,7 +1,11 @@
 //! The hub: the one consumer of every source's records. It runs the engine on them, in
 //! arrival order, and hands each event's report to an output (the `watch` printer, the TUI).
-//! The capture is written on a thread of its own, which answers HTTP senders once their
-//! records are both processed and captured: an acknowledged event is never lost.
+//! The capture is a write-ahead log on a thread of its own: records are in it before the hub
+//! commits them, and an HTTP sender is answered once its records are captured and processed
+//! (an acknowledged event is never lost), or refused, and not counted, if they could not be
+//! captured.
+
+mod stages;
 
 use super::capture::Capture;
 use super::status::{Counters, SourceStatus};
@@ -11,9 +15,10 @@ use crate::engine::aggregate::Aggregates;
 use crate::engine::facts::EventFacts;
 use crate::engine::recent::RecentPayloads;
 use crate::engine::report::EventReport;
-use crate::engine::{Committer, EngineConfig, Failure, RecordMeta, Validation, Validator};
+use crate::engine::{Committer, RecordMeta, Validation};
+use stages::{CaptureShared, CaptureStage, Outcome, Validated};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc as std_mpsc, Arc};
-use std::thread::JoinHandle;
 use tokio::sync::{mpsc, oneshot};
 
 /// Raw records kept to diff conflicting duplicates against.
@@ -55,132 +60,13 @@ impl Output for NoOutput {
 
 type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
 
-/// A processed batch on its way to the capture, with the answers that wait for it.
-struct CaptureJob {
-    records: Vec<(i64, Arc<str>, Body)>,
-    replies: Replies,
-}
-
-/// What the capture thread did.
-#[derive(Default)]
-struct CaptureOutcome {
-    lines: u64,
-    error: Option<String>,
-}
-
-/// Writes jobs to the capture, flushes, then sends their replies (with the error, if any).
-fn capture_thread(
-    mut capture: Capture,
-    jobs: &std_mpsc::Receiver<CaptureJob>,
-    statuses: &[Arc<SourceStatus>],
-) -> CaptureOutcome {
-    let mut error: Option<String> = None;
-    for job in jobs {
-        let mut failed = None;
-        for (received_ms, label, body) in &job.records {
-            let raw = match body {
-                Body::Raw(raw) => Ok(raw.as_slice()),
-                Body::TooLong(len) => Err(*len),
-            };
-            if let Err(e) = capture.write(*received_ms, label, raw) {
-                failed.get_or_insert(e);
-            }
-        }
-        if let Err(e) = capture.flush() {
-            failed.get_or_insert(e);
-        }
-        // Only the senders of records that could not be kept are told (and retry).
-        let message = failed.map(|e| {
-            let message = format!(
-                "capture {}: {e}; events are still processed but not captured",
-                capture.path().display()
-            );
-            for s in statuses {
-                s.error(message.clone());
-            }
-            message
-        });
-        for (tx, mut reply) in job.replies {
-            reply.capture_error.clone_from(&message);
-            let _ = tx.send(reply);
-        }
-        if message.is_some() {
-            error = message;
-        }
-    }
-    CaptureOutcome {
-        lines: capture.lines,
-        error,
-    }
-}
-
-/// What validation made of a record, on its way to the committing thread.
-enum Outcome {
-    Failure(Failure),
-    Events {
-        first: usize,
-        count: usize,
-        batch: bool,
-    },
-    TooLong(u64),
-}
-
-/// A batch of records with their validation, and the events it produced.
-#[derive(Default)]
-struct Validated {
-    records: Vec<(Record, Outcome)>,
-    events: Vec<EventFacts>,
-}
-
-/// Validates batches as they come from the sources, on a thread of its own, so that the hub
-/// thread only deduplicates, counts and reports. Committed batches come back for their buffers.
-fn validator_thread(
-    cfg: &EngineConfig,
-    mut rx: mpsc::Receiver<Vec<Record>>,
-    tx: &std_mpsc::SyncSender<Validated>,
-    back: &std_mpsc::Receiver<Validated>,
-) {
-    let mut validator = Validator::new(cfg);
-    let mut spare: Vec<EventFacts> = Vec::new();
-    while let Some(batch) = rx.blocking_recv() {
-        let mut out = match back.try_recv() {
-            Ok(mut old) => {
-                spare.append(&mut old.events);
-                old.records.clear();
-                old
-            }
-            Err(_) => Validated::default(),
-        };
-        for rec in batch {
-            let outcome = match &rec.body {
-                Body::TooLong(len) => Outcome::TooLong(*len),
-                Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
-                    Validation::Failure(f) => Outcome::Failure(f),
-                    Validation::Events { batch, .. } => {
-                        let first = out.events.len();
-                        validator.take_events(&mut out.events, &mut spare);
-                        Outcome::Events {
-                            first,
-                            count: out.events.len() - first,
-                            batch,
-                        }
-                    }
-                },
-            };
-            out.records.push((rec, outcome));
-        }
-        if tx.send(out).is_err() {
-            return;
-        }
-    }
-}
-
 pub struct Hub {
     committer: Committer,
     statuses: Vec<Arc<SourceStatus>>,
     capture_unavailable: Option<String>,
     recent: RecentPayloads,
-    capture: Option<(std_mpsc::SyncSender<CaptureJob>, JoinHandle<CaptureOutcome>)>,
+    capture: Option<Capture>,
+    shared: Option<Arc<CaptureShared>>,
     labels: Vec<Arc<str>>,
     out: Box<dyn Output>,
     seq: u64,
@@ -210,21 +96,13 @@ impl Hub {
             .iter()
             .map(|s| Arc::from(s.label.as_str()))
             .collect();
-        let capture = capture.and_then(|c| {
-            let (tx, rx) = std_mpsc::sync_channel(8);
-            let statuses = statuses.to_vec();
-            std::thread::Builder::new()
-                .name("capture".into())
-                .spawn(move || capture_thread(c, &rx, &statuses))
-                .ok()
-                .map(|handle| (tx, handle))
-        });
         Hub {
             committer: Committer::new(settings.engine.clone()),
             statuses: statuses.to_vec(),
             capture_unavailable: None,
             recent: RecentPayloads::new(RECENT_BUDGET),
             capture,
+            shared: None,
             labels,
             out,
             seq: 0,
@@ -252,17 +130,47 @@ impl Hub {
         &self.committer
     }
 
-    /// Drains `rx` until every sender is gone or `max_events` events were seen. Blocking: run
-    /// it on its own thread (validation gets another).
-    pub fn run(mut self, rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Committer) {
+    /// Starts validation, and the capture when one is kept, on threads of their own; the
+    /// receiver gives validated (and captured) batches.
+    fn start_stages(
+        &mut self,
+        rx: mpsc::Receiver<Vec<Record>>,
+        back_rx: std_mpsc::Receiver<Validated>,
+    ) -> std_mpsc::Receiver<Validated> {
         let (vtx, vrx) = std_mpsc::sync_channel::<Validated>(8);
-        let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
         let cfg = self.committer.config().clone();
-        let validator = std::thread::Builder::new()
+        let _ = std::thread::Builder::new()
             .name("validate".into())
-            .spawn(move || validator_thread(&cfg, rx, &vtx, &back_rx));
+            .spawn(move || stages::validator_thread(&cfg, rx, &vtx, &back_rx));
+        let Some(capture) = self.capture.take() else {
+            return vrx;
+        };
+        let shared = Arc::new(CaptureShared::default());
+        let stage = CaptureStage {
+            capture,
+            statuses: self.statuses.clone(),
+            labels: self.labels.clone(),
+            max_events: self.max_events,
+            shared: Arc::clone(&shared),
+        };
+        let (ctx, crx) = std_mpsc::sync_channel::<Validated>(8);
+        let started = std::thread::Builder::new()
+            .name("capture".into())
+            .spawn(move || stage.run(&vrx, &ctx));
+        if started.is_err() {
+            self.capture_unavailable("the capture thread could not be started".into());
+        }
+        self.shared = Some(shared);
+        crx
+    }
+
+    /// Drains `rx` until every sender is gone or `max_events` events were seen. Blocking: run
+    /// it on its own thread (validation and the capture get others).
+    pub fn run(mut self, rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Committer) {
+        let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
+        let batches = self.start_stages(rx, back_rx);
         loop {
-            let batch = match vrx.recv_timeout(IDLE) {
+            let batch = match batches.recv_timeout(IDLE) {
                 Ok(batch) => batch,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
                     self.out.idle(&self.committer.agg);
@@ -276,23 +184,17 @@ impl Hub {
                 break;
             }
         }
-        // Not joined: the validator may be waiting for records that will never come; it ends
-        // when the sources' senders are dropped, or when it next tries to hand a batch over.
-        drop(vrx);
-        drop(validator);
+        // The stages are not joined: they may be waiting for records that will never come;
+        // they end when the sources' senders are dropped, or when they next hand a batch over.
+        drop(batches);
         let mut summary = HubSummary {
             records: self.seq,
             events: self.events,
             ..HubSummary::default()
         };
-        if let Some((tx, handle)) = self.capture.take() {
-            drop(tx);
-            let outcome = handle.join().unwrap_or_else(|_| CaptureOutcome {
-                lines: 0,
-                error: Some("the capture thread stopped".into()),
-            });
-            summary.capture_lines = outcome.lines;
-            summary.capture_error = outcome.error;
+        if let Some(shared) = &self.shared {
+            summary.capture_lines = shared.lines.load(Ordering::Relaxed);
+            summary.capture_error = shared.error.lock().ok().and_then(|e| e.clone());
         }
         if summary.capture_error.is_none() {
             summary.capture_error.clone_from(&self.capture_unavailable);
@@ -300,20 +202,32 @@ impl Hub {
         (summary, self.committer)
     }
 
-    /// Commits one validated batch, then passes it to the capture (which answers HTTP
-    /// senders), or answers them at once when there is no capture. Returns the emptied batch.
+    /// Commits one validated (and captured) batch and answers its HTTP senders. A sender
+    /// whose records could not be captured is refused and its records are not committed:
+    /// answered 200 = counted = captured. Returns the emptied batch.
     fn batch(&mut self, mut batch: Validated) -> Validated {
+        let refusal = batch
+            .capture_error
+            .take()
+            .or_else(|| self.capture_unavailable.clone());
         let mut replies: Replies = Vec::new();
-        let mut kept = Vec::with_capacity(if self.capture.is_some() {
-            batch.records.len()
-        } else {
-            0
-        });
-        let Validated { records, events } = &mut batch;
+        let Validated {
+            records, events, ..
+        } = &mut batch;
         for (mut rec, outcome) in records.drain(..) {
             if self.full() {
                 // Past --max-events: the rest of the batch is not processed (nor captured);
                 // HTTP senders waiting on it are told the pipeline stopped.
+                continue;
+            }
+            if let Some(message) = refusal.as_ref().filter(|_| rec.reply.is_some()) {
+                if let Some(tx) = rec.reply.take() {
+                    let reply = Reply {
+                        capture_error: Some(message.clone()),
+                        ..Reply::default()
+                    };
+                    let _ = tx.send(reply);
+                }
                 continue;
             }
             self.seq += 1;
@@ -322,12 +236,7 @@ impl Hub {
                     Counters::add(&s.counters.malformed, 1);
                 }
             }
-            let label = rec.label.take().unwrap_or_else(|| {
-                self.labels
-                    .get(rec.source as usize)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from("?"))
-            });
+            let label = stages::label_of(&rec, &self.labels);
             let mut reply = rec.reply.take().map(|tx| (tx, Reply::default()));
             self.commit(
                 &rec,
@@ -337,27 +246,10 @@ impl Hub {
                 reply.as_mut().map(|(_, r)| r),
             );
             replies.extend(reply);
-            if self.capture.is_some() {
-                kept.push((rec.received_ms, label, rec.body));
-            }
         }
         self.out.end_batch(&self.committer.agg);
-        match &self.capture {
-            Some((tx, _)) => {
-                let job = CaptureJob {
-                    records: kept,
-                    replies,
-                };
-                if let Err(std_mpsc::SendError(job)) = tx.send(job) {
-                    answer_uncaptured(job.replies);
-                }
-            }
-            None => {
-                for (tx, mut reply) in replies {
-                    reply.capture_error.clone_from(&self.capture_unavailable);
-                    let _ = tx.send(reply);
-                }
-            }
+        for (tx, reply) in replies {
+            let _ = tx.send(reply);
         }
         batch
     }
@@ -430,13 +322,5 @@ impl Hub {
                 committer.commit(validation, raw, &meta, recent, &mut sink);
             }
         }
-    }
-}
-
-/// The capture thread is gone: nothing can be kept, say so to the senders.
-fn answer_uncaptured(replies: Replies) {
-    for (tx, mut reply) in replies {
-        reply.capture_error = Some("the capture stopped".into());
-        let _ = tx.send(reply);
     }
 }

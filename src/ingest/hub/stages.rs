@@ -1,0 +1,178 @@
+//! The hub's two helper threads: validation, and the capture as a write-ahead log. Records go
+//! sources → validator → capture → hub: a record is in the capture file (flushed) before the
+//! hub commits it to the engine, so an HTTP sender answered 200 was counted and captured, and
+//! one whose records could not be captured is refused (500) and not counted.
+
+use super::super::capture::Capture;
+use super::super::status::SourceStatus;
+use super::super::{Body, Record};
+use crate::engine::facts::EventFacts;
+use crate::engine::{EngineConfig, Failure, Validation, Validator};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// What validation made of a record, on its way to the committing thread.
+pub enum Outcome {
+    Failure(Failure),
+    Events {
+        first: usize,
+        count: usize,
+        batch: bool,
+    },
+    TooLong(u64),
+}
+
+impl Outcome {
+    /// How many reports the engine makes of the record.
+    fn reports(&self) -> u64 {
+        match self {
+            Outcome::Events { count, .. } => *count as u64,
+            Outcome::Failure(_) | Outcome::TooLong(_) => 1,
+        }
+    }
+}
+
+/// A batch of records with their validation, and the events it produced.
+#[derive(Default)]
+pub struct Validated {
+    pub records: Vec<(Record, Outcome)>,
+    pub events: Vec<EventFacts>,
+    /// Set when the batch could not be written to the capture: its HTTP senders are refused.
+    pub capture_error: Option<String>,
+}
+
+/// Validates batches as they come from the sources, so that the hub thread only
+/// deduplicates, counts and reports. Committed batches come back for their buffers.
+pub fn validator_thread(
+    cfg: &EngineConfig,
+    mut rx: mpsc::Receiver<Vec<Record>>,
+    tx: &std_mpsc::SyncSender<Validated>,
+    back: &std_mpsc::Receiver<Validated>,
+) {
+    let mut validator = Validator::new(cfg);
+    let mut spare: Vec<EventFacts> = Vec::new();
+    while let Some(batch) = rx.blocking_recv() {
+        let mut out = match back.try_recv() {
+            Ok(mut old) => {
+                spare.append(&mut old.events);
+                old.records.clear();
+                old.capture_error = None;
+                old
+            }
+            Err(_) => Validated::default(),
+        };
+        for rec in batch {
+            let outcome = match &rec.body {
+                Body::TooLong(len) => Outcome::TooLong(*len),
+                Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
+                    Validation::Failure(f) => Outcome::Failure(f),
+                    Validation::Events { batch, .. } => {
+                        let first = out.events.len();
+                        validator.take_events(&mut out.events, &mut spare);
+                        Outcome::Events {
+                            first,
+                            count: out.events.len() - first,
+                            batch,
+                        }
+                    }
+                },
+            };
+            out.records.push((rec, outcome));
+        }
+        if tx.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+/// The source label of a record: its own (restored from a capture) or its source's.
+pub fn label_of(rec: &Record, labels: &[Arc<str>]) -> Arc<str> {
+    rec.label.clone().unwrap_or_else(|| {
+        labels
+            .get(rec.source as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("?"))
+    })
+}
+
+/// What the capture did, read by the hub when it ends (the thread is not joined: it may be
+/// waiting for records that never come).
+#[derive(Default)]
+pub struct CaptureShared {
+    pub lines: AtomicU64,
+    pub error: Mutex<Option<String>>,
+}
+
+/// Everything the capture thread needs.
+pub struct CaptureStage {
+    pub capture: Capture,
+    pub statuses: Vec<Arc<SourceStatus>>,
+    pub labels: Vec<Arc<str>>,
+    pub max_events: Option<u64>,
+    pub shared: Arc<CaptureShared>,
+}
+
+impl CaptureStage {
+    /// Writes each batch to the capture and flushes it, then passes it on to the hub. Past
+    /// `--max-events` records are neither captured nor passed on (their senders are told the
+    /// pipeline stopped), so the capture holds exactly what was counted.
+    pub fn run(mut self, rx: &std_mpsc::Receiver<Validated>, tx: &std_mpsc::SyncSender<Validated>) {
+        let mut reports = 0u64;
+        for mut batch in rx {
+            if let Some(max) = self.max_events {
+                let keep = batch
+                    .records
+                    .iter()
+                    .take_while(|(_, o)| {
+                        let before = reports;
+                        reports += o.reports();
+                        before < max
+                    })
+                    .count();
+                batch.records.truncate(keep);
+            }
+            batch.capture_error = self.write(&batch.records);
+            if tx.send(batch).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Writes and flushes the records; the error message, if they could not be kept.
+    fn write(&mut self, records: &[(Record, Outcome)]) -> Option<String> {
+        if records.is_empty() {
+            return None;
+        }
+        let mut failed = None;
+        for (rec, _) in records {
+            let raw = match &rec.body {
+                Body::Raw(raw) => Ok(raw.as_slice()),
+                Body::TooLong(len) => Err(*len),
+            };
+            let label = label_of(rec, &self.labels);
+            if let Err(e) = self.capture.write(rec.received_ms, &label, raw) {
+                failed.get_or_insert(e);
+            }
+        }
+        if let Err(e) = self.capture.flush() {
+            failed.get_or_insert(e);
+        }
+        self.shared
+            .lines
+            .store(self.capture.lines, Ordering::Relaxed);
+        let e = failed?;
+        let message = format!(
+            "capture {}: {e}; HTTP senders are answered 500 (and retry), other sources' events \
+             are processed but not captured",
+            self.capture.path().display()
+        );
+        for s in &self.statuses {
+            s.error(message.clone());
+        }
+        if let Ok(mut last) = self.shared.error.lock() {
+            *last = Some(message.clone());
+        }
+        Some(message)
+    }
+}
