@@ -1,5 +1,6 @@
 //! Files: read from the start, then followed like `tail -F` — appended lines, truncation
-//! (read again from the start), rotation by rename and re-creation (the old file is finished,
+//! (read again from the start; told by the size, or by the first bytes when the file was
+//! written again past its old length), rotation by rename and re-creation (the old file is finished,
 //! then the new one is read), and files that do not exist yet. Gzip files are read once.
 //! A capture file gives back its records with their original receive times and labels.
 
@@ -152,10 +153,25 @@ enum AtEnd {
     Rotated,
 }
 
-fn look_at_path(path: &Path, id: (u64, u64), pos: u64) -> AtEnd {
+/// How many of a file's first bytes identify its content, as log shippers do: a file
+/// truncated and written again past the old length within one poll still starts differently.
+const HEAD: usize = 1024;
+
+/// Whether the file (the open one) no longer starts with the bytes it started with.
+fn rewritten(file: &std::fs::File, head: &[u8]) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut now = vec![0u8; head.len()];
+    match file.read_exact_at(&mut now, 0) {
+        Ok(()) => now != head,
+        Err(_) => true,
+    }
+}
+
+fn look_at_path(path: &Path, file: &std::fs::File, id: (u64, u64), pos: u64, head: &[u8]) -> AtEnd {
     match std::fs::metadata(path) {
         Ok(m) if identity(&m) != id => AtEnd::Rotated,
         Ok(m) if m.len() < pos => AtEnd::Truncated,
+        Ok(_) if rewritten(file, head) => AtEnd::Truncated,
         Ok(_) => AtEnd::Wait,
         Err(_) => AtEnd::Rotated,
     }
@@ -189,11 +205,14 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
     let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
     let mut buf = vec![0u8; 256 * 1024];
     let mut pos = 0u64;
+    let mut head = Vec::with_capacity(HEAD);
     let mut frames = Vec::new();
     loop {
         let n = file.read(&mut buf)?;
         if n > 0 {
             pos += n as u64;
+            let room = HEAD - head.len();
+            head.extend_from_slice(&buf[..n.min(room)]);
             framer.feed(&buf[..n], &mut frames);
             if !send_frames(ctx, &mut frames).await {
                 return Ok(false);
@@ -206,8 +225,11 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
             ctx.status.set(SourceState::Ended);
             return Ok(false);
         }
-        match look_at_path(path, id, pos) {
-            AtEnd::Wait => tokio::time::sleep(ctx.opts.poll).await,
+        // At the end: wait, then look at the path before reading on, so that a file
+        // truncated and written again meanwhile is read from its start.
+        tokio::time::sleep(ctx.opts.poll).await;
+        match look_at_path(path, &file, id, pos, &head) {
+            AtEnd::Wait => {}
             AtEnd::Truncated => {
                 ctx.status.error(format!(
                     "{} was truncated: reading it from the start",
@@ -216,6 +238,7 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
                 file.seek(SeekFrom::Start(0))?;
                 framer = LineFramer::new(ctx.opts.max_line_bytes);
                 pos = 0;
+                head.clear();
             }
             AtEnd::Rotated => {
                 // Whatever was appended before the rename is still in this file.
