@@ -60,7 +60,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Follow live sources; print each event as it arrives (the `check --format ndjson` record
     /// plus `source` and `received`).
-    Watch(WatchArgs),
+    Watch(Box<WatchArgs>),
     /// Generate seeded synthetic ECAPI traffic.
     Gen(GenArgs),
     /// Normalize and SHA-256 a value as the spec says.
@@ -247,7 +247,33 @@ pub struct SourceArgs {
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
     #[command(flatten)]
+    pub limits: LimitFlags,
+    #[command(flatten)]
     pub engine: EngineFlags,
+}
+
+/// Limits of the listeners (http-listen, proxy, tcp-listen, unix-listen), so that no client
+/// can hold them.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Listener limits")]
+pub struct LimitFlags {
+    /// Connections open at once per listener (lowered to fit `ulimit -n`); at the cap the
+    /// connection idle longest is closed to make room.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Close an HTTP connection with no request for this long (e.g. 60s, 500ms).
+    #[arg(long, default_value = "60s")]
+    pub idle_timeout: String,
+    /// Request headers must arrive within this.
+    #[arg(long, default_value = "10s")]
+    pub header_timeout: String,
+    /// A request body (or, on a socket listener, waiting for budget) must complete within this.
+    #[arg(long, default_value = "30s")]
+    pub body_timeout: String,
+    /// Bytes of request bodies and unfinished lines held at once per listener (at least
+    /// --max-body): a request over it waits, then is answered 503.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub inflight_bytes: usize,
 }
 
 #[derive(Debug, clap::Args)]

@@ -2,11 +2,12 @@
 //! that they start, report and stop sources the same way. The output is theirs (a printer, the
 //! TUI's sink); everything else is built here from the same flags.
 
-use crate::cli::SourceArgs;
+use crate::cli::{LimitFlags, SourceArgs};
 use crate::config::Settings;
 use crate::engine::Committer;
 use crate::ingest::capture::Capture;
 use crate::ingest::hub::{Hub, HubSummary, Output};
+use crate::ingest::limits::Limits;
 use crate::ingest::spec::SourceSpec;
 use crate::ingest::status::SourceStatus;
 use crate::ingest::{self, Ctx, IngestOptions, Record};
@@ -79,7 +80,25 @@ pub fn options(args: &SourceArgs, settings: &Settings) -> Result<IngestOptions> 
             Some(path) => ingest::load_certificates(path).map_err(anyhow::Error::msg)?,
             None => Vec::new(),
         },
+        limits: limits(&args.limits)?,
         ..IngestOptions::default()
+    })
+}
+
+fn limits(flags: &LimitFlags) -> Result<Limits> {
+    let duration = |flag: &str, text: &str| {
+        crate::engine::time::parse_duration(text)
+            .filter(|d| !d.is_zero())
+            .with_context(|| {
+                format!("--{flag}: expected a duration like 30s or 500ms, got {text:?}")
+            })
+    };
+    Ok(Limits {
+        max_connections: flags.max_connections as usize,
+        idle_timeout: duration("idle-timeout", &flags.idle_timeout)?,
+        header_timeout: duration("header-timeout", &flags.header_timeout)?,
+        body_timeout: duration("body-timeout", &flags.body_timeout)?,
+        inflight_bytes: flags.inflight_bytes,
     })
 }
 

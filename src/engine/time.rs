@@ -46,6 +46,9 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
         .unwrap_or(text.len());
     let (num, unit) = text.split_at(split);
     let n: u64 = num.parse().ok()?;
+    if unit.trim() == "ms" {
+        return Some(std::time::Duration::from_millis(n));
+    }
     let mult = match unit.trim() {
         "" | "s" => 1,
         "m" | "min" => 60,

@@ -79,6 +79,11 @@ impl LineFramer {
         self.buf.clear();
     }
 
+    /// Bytes of an unfinished line held (counted against a listener's byte budget).
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
     /// At end of stream: the last line, if it had no newline.
     pub fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some(skipped) = self.skipping.take() {

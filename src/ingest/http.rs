@@ -3,6 +3,8 @@
 //! once the request's records went through the engine (and into the capture, when one is
 //! kept), so an acknowledged event is never lost.
 
+use super::limits::Reserved;
+use super::serve::ConnInfo;
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, EventResult, Reply};
@@ -13,6 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -135,24 +138,77 @@ pub fn too_large(max_body: usize) -> Response {
     )
 }
 
-/// Reads the body up to the limit.
+/// A body that could not be read (a broken chunked encoding, a reset), as the answer.
+fn unreadable(e: &axum::Error) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        &format!("cannot read the body: {e}"),
+    )
+}
+
+fn budget_full() -> Response {
+    let mut r = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too many request bodies in flight (--inflight-bytes): retry later",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// Receives a request's body under the listener's limits, frame by frame: the bytes are
+/// taken from the byte budget before they are kept (a declared length up front; waiting up
+/// to the body timeout for room, then 503), the body must be whole within the body timeout
+/// (408), and within `--max-body` (413). The reservation is held until the answer is sent.
 #[allow(clippy::result_large_err)]
-pub async fn read_body(body: HttpBody, max_body: usize) -> Result<Vec<u8>, Response> {
-    match axum::body::to_bytes(body, max_body).await {
-        Ok(bytes) => Ok(bytes.to_vec()),
-        Err(e) => {
-            let over = std::error::Error::source(&e)
-                .is_some_and(|s| s.to_string().contains("length limit"))
-                || e.to_string().contains("length limit");
-            Err(if over {
-                too_large(max_body)
-            } else {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("cannot read the body: {e}"),
-                )
-            })
+pub async fn receive(
+    parts: &axum::http::request::Parts,
+    body: HttpBody,
+    opts: &super::IngestOptions,
+) -> Result<(Vec<u8>, Option<Reserved>), Response> {
+    let wait = opts.limits.body_timeout;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .map(|n| n.min(opts.max_body));
+    let gate = parts.extensions.get::<ConnInfo>().map(|i| &i.gate);
+    let mut held = None;
+    if let (Some(gate), Some(n)) = (gate, declared) {
+        held = Some(gate.reserve(n, wait).await.ok_or_else(budget_full)?);
+    }
+    let read = async {
+        let mut body = body;
+        let mut out = Vec::with_capacity(declared.unwrap_or(0));
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(|e| unreadable(&e))?.into_data() else {
+                continue; // trailers
+            };
+            let size = out.len() + data.len();
+            if size > opts.max_body {
+                return Err(too_large(opts.max_body));
+            }
+            if let Some(gate) = gate {
+                let held = held.get_or_insert_with(|| gate.nothing());
+                if !gate.grow(held, size, wait).await {
+                    return Err(budget_full());
+                }
+            }
+            out.extend_from_slice(&data);
         }
+        Ok(out)
+    };
+    match tokio::time::timeout(wait, read).await {
+        Ok(Ok(raw)) => Ok((raw, held)),
+        Ok(Err(r)) => Err(r),
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            &format!(
+                "the body did not arrive within {} s (--body-timeout)",
+                wait.as_secs_f64()
+            ),
+        )),
     }
 }
 
@@ -177,6 +233,7 @@ async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
 
 async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    let _busy = parts.extensions.get::<ConnInfo>().map(|i| i.conn.busy());
     let opts = &ep.ctx.opts;
     if let Err(r) = precheck(
         &parts.method,
@@ -197,8 +254,8 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
             return r;
         }
     }
-    let raw = match read_body(body, opts.max_body).await {
-        Ok(raw) => raw,
+    let (raw, _held) = match receive(&parts, body, opts).await {
+        Ok(received) => received,
         Err(r) => return r,
     };
     let (tx, rx) = oneshot::channel();

@@ -11,7 +11,9 @@ pub mod file;
 pub mod framing;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod proxy;
+pub mod serve;
 pub mod spec;
 pub mod status;
 pub mod stream;
@@ -19,6 +21,7 @@ pub mod udp;
 pub mod ws;
 
 use crate::engine::report::{Finding, Status};
+pub use serve::serve_http;
 use spec::SourceSpec;
 use status::{Counters, SourceStatus};
 use std::sync::Arc;
@@ -101,6 +104,8 @@ pub struct IngestOptions {
     /// Told when the program stops: HTTP listeners stop accepting and finish the answers
     /// they owe (an event counted and captured is never left unanswered).
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Connection cap, timeouts and byte budget of the listeners.
+    pub limits: limits::Limits,
 }
 
 impl IngestOptions {
@@ -128,6 +133,7 @@ impl Default for IngestOptions {
             queue: 1024,
             stop: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
+            limits: limits::Limits::default(),
         }
     }
 }
@@ -257,20 +263,6 @@ pub async fn bind_tcp(addr: &str, ctx: &Ctx) -> Option<(tokio::net::TcpListener,
             )));
             None
         }
-    }
-}
-
-/// Serves an HTTP source until the program stops: connections are counted, and on stop the
-/// server finishes the answers it owes (graceful shutdown) before the runtime goes.
-pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ctx: &Ctx) {
-    let status = Arc::clone(&ctx.status);
-    let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
-        Counters::add(&status.counters.connections, 1);
-    });
-    let served = axum::serve(listener, app).with_graceful_shutdown(ctx.opts.stopping());
-    if let Err(e) = served.await {
-        ctx.status
-            .set(status::SourceState::Failed(format!("server stopped: {e}")));
     }
 }
 

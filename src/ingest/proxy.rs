@@ -3,7 +3,7 @@
 //! the request's events with the upstream's status, latency and body — "sent → valid →
 //! accepted by the partner". The request path and query are appended to the upstream URL.
 
-use super::http::{error, read_body};
+use super::http::error;
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Upstream};
@@ -103,8 +103,12 @@ async fn exchange(tap: Arc<Tap>, req: Request) -> Response {
     if declared.is_some_and(|n| n > max_body as u64) {
         return super::http::too_large(max_body);
     }
-    let raw = match read_body(body, max_body).await {
-        Ok(raw) => raw,
+    let _busy = parts
+        .extensions
+        .get::<super::serve::ConnInfo>()
+        .map(|i| i.conn.busy());
+    let (raw, _held) = match super::http::receive(&parts, body, &tap.ctx.opts).await {
+        Ok(received) => received,
         Err(r) => return r,
     };
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());

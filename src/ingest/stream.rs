@@ -4,13 +4,14 @@
 
 use super::backoff::Backoff;
 use super::framing::{Frame, LineFramer};
+use super::limits::{self, Gate, Tracked};
+use super::serve::accept_failed;
 use super::status::{Counters, SourceState};
 use super::{Body, Ctx};
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpStream, UnixListener, UnixStream};
 
@@ -31,16 +32,39 @@ impl Seq {
 }
 
 /// Reads `r` to its end, framing lines into records.
-pub async fn pump<R: AsyncRead + Unpin>(mut r: R, ctx: &Ctx, seq: &Seq) -> io::Result<Pumped> {
+pub async fn pump<R: AsyncRead + Unpin>(r: R, ctx: &Ctx, seq: &Seq) -> io::Result<Pumped> {
+    pump_within(r, ctx, seq, None).await
+}
+
+/// Reads `r` to its end, framing lines into records; with a gate, the bytes of an unfinished
+/// line are taken from its budget (reading waits for room, and gives up after the body
+/// timeout), so that many clients sending huge unfinished lines cannot exhaust memory.
+async fn pump_within<R: AsyncRead + Unpin>(
+    mut r: R,
+    ctx: &Ctx,
+    seq: &Seq,
+    gate: Option<&Gate>,
+) -> io::Result<Pumped> {
     let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames = Vec::new();
+    let mut held = gate.map(Gate::nothing);
     loop {
         let n = r.read(&mut buf).await?;
         if n == 0 {
             framer.finish(&mut frames);
         } else {
             framer.feed(&buf[..n], &mut frames);
+        }
+        if let (Some(gate), Some(held)) = (gate, held.as_mut()) {
+            let pending = framer.pending();
+            if pending == 0 {
+                held.release();
+            } else if !gate.grow(held, pending, ctx.opts.limits.body_timeout).await {
+                return Err(io::Error::other(
+                    "the listener's byte budget (--inflight-bytes) stayed full: closed",
+                ));
+            }
         }
         let batch: Vec<_> = frames
             .drain(..)
@@ -114,26 +138,36 @@ pub async fn run_unix(path: PathBuf, ctx: Ctx) {
     run_connecting(what, ctx, move || UnixStream::connect(path.clone())).await;
 }
 
-/// Serves one accepted client until it disconnects.
+/// Serves one accepted client until it disconnects or the gate closes it to make room.
 fn serve_client<S: AsyncRead + Unpin + Send + 'static>(
     stream: S,
     peer: String,
     ctx: &Ctx,
     seq: &Seq,
+    gate: &Arc<Gate>,
 ) {
     Counters::add(&ctx.status.counters.connections, 1);
-    let (ctx, seq) = (ctx.clone(), seq.clone());
+    let Some(admitted) = gate.admit() else {
+        return;
+    };
+    let (ctx, seq, gate) = (ctx.clone(), seq.clone(), Arc::clone(gate));
     tokio::spawn(async move {
-        if let Err(e) = pump(stream, &ctx, &seq).await {
+        let conn = Arc::clone(&admitted.conn);
+        let stream = Tracked::new(stream, Arc::clone(&conn));
+        let pumped = tokio::select! {
+            r = pump_within(stream, &ctx, &seq, Some(&gate)) => r,
+            () = conn.evicted() => Ok(Pumped::Eof),
+        };
+        if let Err(e) = pumped {
             ctx.status.error(format!("client {peer}: {e}"));
         }
+        drop(admitted);
     });
 }
 
-/// A failed accept (out of file descriptors, say) is reported, and accepting goes on.
-async fn accept_failed(ctx: &Ctx, e: &io::Error) {
-    ctx.status.error(format!("accept: {e}"));
-    tokio::time::sleep(Duration::from_millis(50)).await;
+fn gate_of(ctx: &Ctx) -> Arc<Gate> {
+    let floor = ctx.opts.max_line_bytes;
+    Gate::new(&ctx.opts.limits, floor, Arc::clone(&ctx.status))
 }
 
 pub async fn run_tcp_listen(addr: String, ctx: Ctx) {
@@ -142,10 +176,14 @@ pub async fn run_tcp_listen(addr: String, ctx: Ctx) {
     };
     ctx.status.set(SourceState::Listening(local));
     let seq = Seq::default();
+    let gate = gate_of(&ctx);
     loop {
         match listener.accept().await {
-            Ok((stream, peer)) => serve_client(stream, peer.to_string(), &ctx, &seq),
-            Err(e) => accept_failed(&ctx, &e).await,
+            Ok((stream, peer)) => {
+                limits::keepalive(&stream);
+                serve_client(stream, peer.to_string(), &ctx, &seq, &gate);
+            }
+            Err(e) => accept_failed(&gate, &ctx, &e).await,
         }
     }
 }
@@ -164,10 +202,11 @@ pub async fn run_unix_listen(path: PathBuf, ctx: Ctx) {
     ctx.status
         .set(SourceState::Listening(path.display().to_string()));
     let seq = Seq::default();
+    let gate = gate_of(&ctx);
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => serve_client(stream, "unix client".into(), &ctx, &seq),
-            Err(e) => accept_failed(&ctx, &e).await,
+            Ok((stream, _)) => serve_client(stream, "unix client".into(), &ctx, &seq, &gate),
+            Err(e) => accept_failed(&gate, &ctx, &e).await,
         }
     }
 }

@@ -1,0 +1,395 @@
+//! Listener limits, so that no client can hold the endpoint or the socket listeners: a cap on
+//! concurrent connections (at the cap, the connection idle longest is closed to make room, so
+//! idle and slow clients cannot lock others out), an idle timeout, and a budget of the body
+//! and unfinished-line bytes held at once across connections. Timeouts for request headers
+//! and bodies are applied by the HTTP server (`serve`).
+
+use super::status::SourceStatus;
+use std::collections::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+/// The limits, from the command line.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_connections: usize,
+    /// An HTTP connection with no request and nothing read for this long is closed.
+    pub idle_timeout: Duration,
+    /// Request headers (and the wait for the next request on a kept-alive connection) must
+    /// arrive within this.
+    pub header_timeout: Duration,
+    /// A request body must arrive within this.
+    pub body_timeout: Duration,
+    /// Body and unfinished-line bytes held at once, per listener.
+    pub inflight_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            idle_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            inflight_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Budget permits are KiB, so that any size fits a semaphore's count.
+const UNIT: usize = 1024;
+
+fn units(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX)
+}
+
+/// One accepted connection, as the gate sees it.
+pub struct Conn {
+    /// Milliseconds since the gate's epoch of the last byte read or request finished.
+    last: AtomicU64,
+    busy: AtomicUsize,
+    close: Notify,
+    epoch: Instant,
+}
+
+impl Conn {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn touch(&self) {
+        self.last.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Marks a request in progress until the guard is dropped.
+    pub fn busy(self: &Arc<Self>) -> Busy {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        Busy(Arc::clone(self))
+    }
+
+    /// Resolves when the gate closes this connection to make room for another.
+    pub async fn evicted(&self) {
+        self.close.notified().await;
+    }
+
+    /// Resolves once the connection had no request and read nothing for `timeout`.
+    pub async fn idle(&self, timeout: Duration) {
+        loop {
+            let last = self.last.load(Ordering::Relaxed);
+            let deadline = self.epoch + Duration::from_millis(last) + timeout;
+            tokio::time::sleep_until(deadline.into()).await;
+            let quiet = self.last.load(Ordering::Relaxed) == last;
+            if quiet && self.busy.load(Ordering::Relaxed) == 0 {
+                return;
+            }
+            if quiet {
+                // Busy (the pipeline is slow to answer): look again later.
+                tokio::time::sleep(timeout).await;
+            }
+        }
+    }
+}
+
+/// A request in progress on a connection.
+pub struct Busy(Arc<Conn>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Admission of connections and the byte budget of one listener.
+pub struct Gate {
+    max: usize,
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    next: AtomicU64,
+    budget: Arc<Semaphore>,
+    budget_units: u32,
+    at_cap: AtomicBool,
+    epoch: Instant,
+    status: Arc<SourceStatus>,
+}
+
+/// A connection admitted by the gate; dropping it frees its place.
+pub struct Admission {
+    gate: Arc<Gate>,
+    id: u64,
+    pub conn: Arc<Conn>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if let Ok(mut conns) = self.gate.conns.lock() {
+            conns.remove(&self.id);
+        }
+    }
+}
+
+impl Gate {
+    /// A gate for a listener; `floor` is the least budget that lets one allowed body in.
+    pub fn new(limits: &Limits, floor: usize, status: Arc<SourceStatus>) -> Arc<Gate> {
+        let budget_units = units(limits.inflight_bytes.max(floor));
+        Arc::new(Gate {
+            max: limits.max_connections.min(fd_room()).max(1),
+            conns: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(0),
+            budget: Arc::new(Semaphore::new(budget_units as usize)),
+            budget_units,
+            at_cap: AtomicBool::new(false),
+            epoch: Instant::now(),
+            status,
+        })
+    }
+
+    /// The connection cap in effect (the configured one, lowered to fit `ulimit -n`).
+    pub fn max_connections(&self) -> usize {
+        self.max
+    }
+
+    /// Admits a connection. At the cap, the connection idle longest is closed to make room;
+    /// `None` (refuse this one) only when every connection is in the middle of a request.
+    pub fn admit(self: &Arc<Self>) -> Option<Admission> {
+        let mut conns = self.conns.lock().ok()?;
+        if conns.len() >= self.max {
+            if !self.at_cap.swap(true, Ordering::Relaxed) {
+                self.status.error(format!(
+                    "connection limit of {} reached (--max-connections, ulimit -n): the \
+                     longest-idle connections are closed to make room",
+                    self.max
+                ));
+            }
+            let victim = conns
+                .iter()
+                .filter(|(_, c)| c.busy.load(Ordering::Relaxed) == 0)
+                .min_by_key(|(_, c)| c.last.load(Ordering::Relaxed))
+                .map(|(id, _)| *id);
+            let Some(conn) = victim.and_then(|id| conns.remove(&id)) else {
+                self.status.error(format!(
+                    "connection limit of {} reached and every connection is busy: a new \
+                     connection was refused",
+                    self.max
+                ));
+                return None;
+            };
+            conn.close.notify_one();
+        } else if conns.len() < self.max * 9 / 10 {
+            self.at_cap.store(false, Ordering::Relaxed);
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let conn = Arc::new(Conn {
+            last: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+            close: Notify::new(),
+            epoch: self.epoch,
+        });
+        conn.touch();
+        conns.insert(id, Arc::clone(&conn));
+        Some(Admission {
+            gate: Arc::clone(self),
+            id,
+            conn,
+        })
+    }
+
+    /// Out of file descriptors: close the connection idle longest, so accepting can go on.
+    pub fn shed(&self) -> bool {
+        let Ok(mut conns) = self.conns.lock() else {
+            return false;
+        };
+        let victim = conns
+            .iter()
+            .filter(|(_, c)| c.busy.load(Ordering::Relaxed) == 0)
+            .min_by_key(|(_, c)| c.last.load(Ordering::Relaxed))
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| conns.remove(&id)) {
+            Some(conn) => {
+                conn.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes `bytes` from the budget, waiting up to `wait` for room; `None` if there was none.
+    pub async fn reserve(&self, bytes: usize, wait: Duration) -> Option<Reserved> {
+        let n = units(bytes).min(self.budget_units).max(1);
+        let permit = Arc::clone(&self.budget).acquire_many_owned(n);
+        match tokio::time::timeout(wait, permit).await {
+            Ok(Ok(p)) => Some(Reserved(Some(p))),
+            _ => None,
+        }
+    }
+
+    /// An empty reservation, to grow with [`Gate::grow`].
+    pub fn nothing(&self) -> Reserved {
+        Reserved(None)
+    }
+
+    /// Grows `held` to cover `bytes`, waiting up to `wait`; false if there was no room.
+    pub async fn grow(&self, held: &mut Reserved, bytes: usize, wait: Duration) -> bool {
+        let have = held.0.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
+        let want = (units(bytes) as usize).min(self.budget_units as usize);
+        if want <= have {
+            return true;
+        }
+        let Some(Reserved(Some(more))) = self.reserve((want - have) * UNIT, wait).await else {
+            return false;
+        };
+        match &mut held.0 {
+            Some(p) => p.merge(more),
+            None => held.0 = Some(more),
+        }
+        true
+    }
+}
+
+/// Bytes taken from a gate's budget, given back on drop.
+pub struct Reserved(Option<OwnedSemaphorePermit>);
+
+impl Reserved {
+    /// Gives back what is held.
+    pub fn release(&mut self) {
+        self.0 = None;
+    }
+}
+
+/// File descriptors this process may open (`ulimit -n`), less a reserve for files, the
+/// capture and the runtime: the connection cap is lowered to this.
+fn fd_room() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| open_files_limit(&text));
+    soft.map_or(usize::MAX, |n| n.saturating_sub(64).max(16))
+}
+
+/// The soft "Max open files" of a `/proc/PID/limits` text (`None`: unlimited or unknown).
+fn open_files_limit(text: &str) -> Option<usize> {
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A stream that notes on its connection when bytes were read.
+pub struct Tracked<S> {
+    inner: S,
+    conn: Arc<Conn>,
+}
+
+impl<S> Tracked<S> {
+    pub fn new(inner: S, conn: Arc<Conn>) -> Self {
+        Tracked { inner, conn }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.conn.touch();
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// TCP keepalive on an accepted connection, so that a peer that vanished (half-open) is
+/// noticed in about two minutes instead of never.
+pub fn keepalive(stream: &tokio::net::TcpStream) {
+    let params = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(6);
+    let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&params);
+}
+
+/// Whether an accept error is running out of file descriptors.
+pub fn out_of_fds(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_open_files_limit() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                    Max open files            1024                 524288               files     \n";
+        assert_eq!(open_files_limit(text), Some(1024));
+        assert_eq!(
+            open_files_limit("Max open files unlimited unlimited files"),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn at_the_cap_the_longest_idle_connection_makes_room() {
+        let limits = Limits {
+            max_connections: 2,
+            ..Limits::default()
+        };
+        let gate = Gate::new(&limits, 0, Arc::new(SourceStatus::new("t")));
+        let a = gate.admit().unwrap();
+        let b = gate.admit().unwrap();
+        let _busy = b.conn.busy();
+        let c = gate.admit().unwrap();
+        // `a` was idle: it is told to close; `b` is in a request and stays.
+        tokio::time::timeout(Duration::from_secs(5), a.conn.evicted())
+            .await
+            .unwrap();
+        let busy_c = c.conn.busy();
+        assert!(gate.admit().is_none(), "every connection is busy");
+        drop(busy_c);
+        assert!(gate.admit().is_some());
+    }
+
+    #[tokio::test]
+    async fn the_budget_bounds_bytes_held() {
+        let limits = Limits {
+            inflight_bytes: 4 * UNIT,
+            ..Limits::default()
+        };
+        let gate = Gate::new(&limits, 0, Arc::new(SourceStatus::new("t")));
+        let wait = Duration::from_millis(50);
+        let mut first = gate.reserve(3 * UNIT, wait).await.unwrap();
+        assert!(gate.reserve(2 * UNIT, wait).await.is_none());
+        let mut grown = gate.nothing();
+        assert!(gate.grow(&mut grown, UNIT, wait).await);
+        assert!(!gate.grow(&mut grown, 2 * UNIT, wait).await);
+        first.release();
+        assert!(gate.grow(&mut grown, 4 * UNIT, wait).await);
+    }
+}

@@ -1,0 +1,116 @@
+//! The HTTP server of the endpoint and the proxy: an accept loop under the listener limits
+//! (connection cap with eviction of the longest-idle, header, idle and body timeouts, the
+//! byte budget), TCP keepalive, and a graceful stop that finishes the answers owed.
+
+use super::limits::{self, Admission, Conn, Gate, Tracked};
+use super::status::Counters;
+use super::Ctx;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+/// How long a stop waits for the answers owed before closing what is left.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// What a request handler learns of its connection (a request extension).
+#[derive(Clone)]
+pub struct ConnInfo {
+    pub conn: Arc<Conn>,
+    pub gate: Arc<Gate>,
+}
+
+/// Serves an HTTP source until the program stops.
+pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ctx: &Ctx) {
+    let floor = ctx.opts.max_body;
+    let gate = Gate::new(&ctx.opts.limits, floor, Arc::clone(&ctx.status));
+    let mut tasks = JoinSet::new();
+    let stopping = ctx.opts.stopping();
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    Counters::add(&ctx.status.counters.connections, 1);
+                    let Some(admitted) = gate.admit() else { continue };
+                    limits::keepalive(&stream);
+                    let info = ConnInfo { conn: Arc::clone(&admitted.conn), gate: Arc::clone(&gate) };
+                    tasks.spawn(connection(stream, app.clone(), admitted, info, ctx.clone()));
+                }
+                Err(e) => accept_failed(&gate, ctx, &e).await,
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(DRAIN, async { while tasks.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        ctx.status.error(format!(
+            "connections still open {} s after the stop were closed",
+            DRAIN.as_secs()
+        ));
+    }
+}
+
+/// A failed accept is said, and accepting goes on. Out of file descriptors, the
+/// longest-idle connection is closed so that new clients are not locked out.
+pub async fn accept_failed(gate: &Gate, ctx: &Ctx, e: &std::io::Error) {
+    if limits::out_of_fds(e) {
+        let shed = gate.shed();
+        ctx.status.error(format!(
+            "accept: {e} (ulimit -n is too low for {} connections){}",
+            gate.max_connections(),
+            if shed {
+                "; the longest-idle connection was closed"
+            } else {
+                ""
+            }
+        ));
+    } else {
+        ctx.status.error(format!("accept: {e}"));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+/// Serves one connection until it ends, idles out, is evicted, or the program stops.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    app: axum::Router,
+    admitted: Admission,
+    info: ConnInfo,
+    ctx: Ctx,
+) {
+    let limits = &ctx.opts.limits;
+    let io = TokioIo::new(Tracked::new(stream, Arc::clone(&admitted.conn)));
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(info.clone());
+        hyper::service::Service::call(&TowerToHyperService::new(app.clone()), req)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let stopping = ctx.opts.stopping();
+    let served = tokio::select! {
+        r = conn.as_mut() => Some(r),
+        () = admitted.conn.evicted() => None,
+        () = admitted.conn.idle(limits.idle_timeout) => None,
+        () = stopping => {
+            conn.as_mut().graceful_shutdown();
+            tokio::time::timeout(DRAIN, conn.as_mut()).await.ok()
+        }
+    };
+    if let Some(Err(e)) = served {
+        // A client that goes away or times out is not the endpoint's failure; say it only
+        // when it is something else.
+        if !(e.is_incomplete_message() || e.is_timeout() || e.to_string().contains("reset")) {
+            ctx.status.error(format!("connection: {e}"));
+        }
+    }
+}
