@@ -61,6 +61,49 @@ pub struct StageStats {
     pub value: FastMap<String, f64>,
 }
 
+impl StageStats {
+    fn count(&mut self, r: &EventReport) {
+        self.events += 1;
+        match r.status {
+            Status::Error | Status::Malformed => self.errors += 1,
+            Status::Warning => self.warnings += 1,
+            Status::Ok => {}
+        }
+        if r.duplicate.is_some() {
+            self.duplicates += 1;
+        }
+    }
+
+    fn add_value(&mut self, currency: &str, v: f64) {
+        if let Some(sum) = self.value.get_mut(currency) {
+            *sum += v;
+        } else if self.value.len() < MAX_CURRENCIES {
+            self.value.insert(currency.to_owned(), v);
+        }
+    }
+}
+
+/// The lag bucket of an event: its `timestamp` against its arrival.
+fn lag_bucket(r: &EventReport) -> Option<usize> {
+    let lag = r.received_ms.div_euclid(1000) - r.timestamp?;
+    Some(
+        LAG_BOUNDS
+            .iter()
+            .position(|b| lag < *b)
+            .unwrap_or(LAG_BOUNDS.len()),
+    )
+}
+
+/// The currency and value an event adds to the value sums (a duplicate adds nothing).
+fn counted_value<'a>(r: &EventReport<'a>) -> Option<(&'a str, f64)> {
+    match (r.value, r.currency) {
+        (Some(v), Some(cur)) if r.duplicate.is_none() && crate::ecapi::lists::is_currency(cur) => {
+            Some((cur, v))
+        }
+        _ => None,
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FindingGroup {
     pub code: Code,
@@ -73,6 +116,8 @@ pub struct FindingGroup {
     pub last_seen_ms: i64,
     pub example_value: Option<String>,
     pub example_line: u64,
+    /// Occurrences per second over the last minute, by receive time (the sparkline).
+    pub recent: RateSeries<60>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -84,9 +129,25 @@ pub struct DataSetStats {
     pub first_seen_ms: i64,
     pub last_seen_ms: i64,
     pub coverage: [u64; 9],
-    pub stages: [u64; 5],
+    /// The data set's own funnel: upper, mid, lower, custom, unknown.
+    pub by_stage: [StageStats; 5],
+    /// The data set's own lag histogram (buckets as `LAG_LABELS`).
+    pub lag: [u64; 10],
     /// Events per second over the last minute.
     pub recent: RateSeries<60>,
+}
+
+impl DataSetStats {
+    /// Value per currency over every stage.
+    pub fn value_by_currency(&self) -> FastMap<String, f64> {
+        let mut out = FastMap::default();
+        for st in &self.by_stage {
+            for (c, v) in &st.value {
+                *out.entry(c.clone()).or_insert(0.0) += v;
+            }
+        }
+        out
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -193,23 +254,12 @@ impl Aggregates {
         self.by_status[r.status as usize] += 1;
         let dup = r.duplicate.map(|d| d.kind);
         let stage_slot = r.stage.map_or(4, |s| s as usize);
-        let st = &mut self.by_stage[stage_slot];
-        st.events += 1;
-        match r.status {
-            Status::Error | Status::Malformed => st.errors += 1,
-            Status::Warning => st.warnings += 1,
-            Status::Ok => {}
-        }
-        if dup.is_some() {
-            st.duplicates += 1;
-        }
+        self.by_stage[stage_slot].count(r);
         if let Some(t) = r.kind {
             self.by_type[t.index()] += 1;
         }
-        if let (Some(v), Some(cur)) = (r.value, r.currency) {
-            if dup.is_none() && crate::ecapi::lists::is_currency(cur) {
-                self.add_value(stage_slot, cur, v);
-            }
+        if let Some((cur, v)) = counted_value(r) {
+            self.add_value(stage_slot, cur, v);
         }
         for f in r.findings {
             self.add_finding(f, r);
@@ -227,12 +277,7 @@ impl Aggregates {
                 self.coverage[i] += 1;
             }
         }
-        if let Some(ts) = r.timestamp {
-            let lag = r.received_ms.div_euclid(1000) - ts;
-            let bucket = LAG_BOUNDS
-                .iter()
-                .position(|b| lag < *b)
-                .unwrap_or(LAG_BOUNDS.len());
+        if let Some(bucket) = lag_bucket(r) {
             self.lag[bucket] += 1;
         }
         if let Some(ds) = r.data_set_id {
@@ -247,12 +292,7 @@ impl Aggregates {
         } else if self.value_by_currency.len() < MAX_CURRENCIES {
             self.value_by_currency.insert(currency.to_owned(), (v, 1));
         }
-        let per_stage = &mut self.by_stage[stage_slot].value;
-        if let Some(sum) = per_stage.get_mut(currency) {
-            *sum += v;
-        } else if per_stage.len() < MAX_CURRENCIES {
-            per_stage.insert(currency.to_owned(), v);
-        }
+        self.by_stage[stage_slot].add_value(currency, v);
     }
 
     fn add_finding(&mut self, f: &crate::engine::report::Finding, r: &EventReport) {
@@ -268,8 +308,11 @@ impl Aggregates {
             let g = &mut self.groups[i];
             g.count += 1;
             g.last_seen_ms = g.last_seen_ms.max(r.received_ms);
+            g.recent.add(r.received_ms.div_euclid(1000));
         } else if self.groups.len() < MAX_GROUPS {
             self.group_index.insert(key.clone(), self.groups.len());
+            let mut recent = RateSeries::default();
+            recent.add(r.received_ms.div_euclid(1000));
             self.groups.push(FindingGroup {
                 code: f.code,
                 severity: f.severity,
@@ -279,6 +322,7 @@ impl Aggregates {
                 last_seen_ms: r.received_ms,
                 example_value: f.value.clone(),
                 example_line: r.line,
+                recent,
             });
         } else {
             self.groups_overflow += 1;
@@ -354,7 +398,13 @@ impl Aggregates {
         if r.duplicate.is_some() {
             stats.duplicates += 1;
         }
-        stats.stages[stage_slot] += 1;
+        stats.by_stage[stage_slot].count(r);
+        if let Some((cur, v)) = counted_value(r) {
+            stats.by_stage[stage_slot].add_value(cur, v);
+        }
+        if let Some(bucket) = lag_bucket(r) {
+            stats.lag[bucket] += 1;
+        }
         for (i, key) in MatchKey::ALL.iter().enumerate() {
             if match_keys & key.bit() != 0 {
                 stats.coverage[i] += 1;

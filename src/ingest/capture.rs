@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 
 const MARK: &[u8] = b"{\"_capture\":1,";
 
+/// Bytes buffered before they are handed to the operating system within a flush.
+const SPILL: usize = 1024 * 1024;
+
 pub struct Capture {
     path: PathBuf,
     file: File,
@@ -23,6 +26,10 @@ pub struct Capture {
     pending: u64,
     /// Length of the file after the last good flush, to cut a partial write back to.
     good_len: u64,
+    /// Bytes of this flush's lines already handed over (a large batch is written in parts).
+    spilled: u64,
+    /// The first write error since the last flush.
+    failed: Option<io::Error>,
     /// Lines known to be in the file.
     pub lines: u64,
 }
@@ -43,9 +50,11 @@ impl Capture {
         Ok(Capture {
             path: path.to_owned(),
             file,
-            out: Vec::with_capacity(256 * 1024),
+            out: Vec::with_capacity(SPILL),
             pending: 0,
             good_len,
+            spilled: 0,
+            failed: None,
             lines: 0,
         })
     }
@@ -61,48 +70,84 @@ impl Capture {
         label: &str,
         raw: Result<&[u8], u64>,
     ) -> io::Result<()> {
+        let mut out = Chunked(self);
         write!(
-            self.out,
+            out,
             "{{\"_capture\":1,\"received\":{received_ms},\"source\":"
         )?;
-        serde_json::to_writer(&mut self.out, label)?;
+        serde_json::to_writer(&mut out, label)?;
         match raw {
             Ok(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => {
-                    self.out.write_all(b",\"raw\":")?;
-                    serde_json::to_writer(&mut self.out, text)?;
+                    out.write_all(b",\"raw\":")?;
+                    serde_json::to_writer(&mut out, text)?;
                 }
                 Err(_) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-                    write!(self.out, ",\"raw_b64\":\"{encoded}\"")?;
+                    write!(out, ",\"raw_b64\":\"{encoded}\"")?;
                 }
             },
-            Err(len) => write!(self.out, ",\"too_long\":{len}")?,
+            Err(len) => write!(out, ",\"too_long\":{len}")?,
         }
-        self.out.write_all(b"}\n")?;
+        out.write_all(b"}\n")?;
         self.pending += 1;
         Ok(())
+    }
+
+    /// Hands what is buffered to the operating system, so that a large batch never holds
+    /// more than `SPILL` bytes here; a failure is kept for `flush`.
+    fn spill(&mut self) {
+        if self.failed.is_none() {
+            match self.file.write_all(&self.out) {
+                Ok(()) => self.spilled += self.out.len() as u64,
+                Err(e) => self.failed = Some(e),
+            }
+        }
+        self.out.clear();
     }
 
     /// Hands the lines written since the last flush to the operating system, whole: after a
     /// failure (a full disk) the file is cut back to its last good length, so no partial line
     /// is left to be glued to the next one, and those records count as not captured.
     pub fn flush(&mut self) -> io::Result<()> {
-        let result = self.file.write_all(&self.out);
-        match &result {
-            Ok(()) => {
-                self.good_len += self.out.len() as u64;
+        self.spill();
+        let result = match self.failed.take() {
+            None => {
+                self.good_len += self.spilled;
                 self.lines += self.pending;
+                Ok(())
             }
-            Err(_) => {
+            Some(e) => {
                 if self.file.metadata().is_ok_and(|m| m.is_file()) {
                     let _ = self.file.set_len(self.good_len);
                 }
+                Err(e)
             }
-        }
-        self.out.clear();
+        };
+        self.spilled = 0;
         self.pending = 0;
+        if self.out.capacity() > 2 * SPILL {
+            self.out = Vec::with_capacity(SPILL);
+        }
         result
+    }
+}
+
+/// Writes into the capture's buffer, handing it over every `SPILL` bytes, so that even one
+/// huge record is never held whole a second time.
+struct Chunked<'a>(&'a mut Capture);
+
+impl Write for Chunked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.out.extend_from_slice(buf);
+        if self.0.out.len() >= SPILL {
+            self.0.spill();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -276,37 +276,6 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     }
 }
 
-fn result_json(e: &EventResult) -> Value {
-    let findings: Vec<Value> = e
-        .findings
-        .iter()
-        .map(|f| {
-            let mut v = json!({
-                "severity": f.severity().name(),
-                "code": f.code.name(),
-                "path": f.path,
-                "value": f.value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()),
-                "message": f.message,
-                "spec": f.code.rule().spec,
-            });
-            // As in the ndjson records: a hint only when there is one.
-            if let (Some(h), Some(map)) = (&f.hint, v.as_object_mut()) {
-                map.insert("hint".into(), json!(h));
-            }
-            v
-        })
-        .collect();
-    // The ndjson contract's duplicate: null or {kind, first_line, first_index[, paths]}.
-    let duplicate = e.duplicate.as_ref().map(|d| {
-        let mut v = json!({"kind": d.kind.name(), "first_line": d.first_line, "first_index": d.first_index});
-        if let (true, Some(map)) = (d.paths_known && !d.paths.is_empty(), v.as_object_mut()) {
-            map.insert("paths".into(), json!(d.paths));
-        }
-        v
-    });
-    json!({"index": e.index, "id": e.id, "status": e.status.name(), "duplicate": duplicate, "findings": findings})
-}
-
 /// A JSON answer, terminal-safe like every other output (C1 controls, DEL, bidi overrides
 /// escaped: the text stays the same JSON).
 fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -326,14 +295,26 @@ pub fn respond(reply: &Reply) -> Response {
                 .iter()
                 .any(|f| matches!(f.code, Code::NotAnObject | Code::EmptyBatch))
     };
-    let events: Vec<Value> = reply.events.iter().map(result_json).collect();
-    if reply.events.iter().all(unusable) {
-        let body =
-            json!({"status": 400, "error": "the body holds no usable event", "events": events});
-        return json_response(StatusCode::BAD_REQUEST, &body);
+    let (status, head) = if reply.events.iter().all(unusable) {
+        (
+            StatusCode::BAD_REQUEST,
+            r#"{"status":400,"error":"the body holds no usable event","#.to_owned(),
+        )
+    } else {
+        let n = reply.events.len();
+        (StatusCode::OK, format!(r#"{{"status":200,"received":{n},"#))
+    };
+    let mut body = head.into_bytes();
+    if super::reply::write_events(&mut body, &reply.events).is_err() {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the answer could not be written",
+        );
     }
-    let body = json!({"status": 200, "received": reply.events.len(), "events": events});
-    json_response(StatusCode::OK, &body)
+    body.push(b'}');
+    let text = String::from_utf8(body).unwrap_or_default();
+    let text = crate::jsontext::escape_unsafe(&text).into_owned();
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod proxy;
+mod reply;
 pub mod serve;
 pub mod spec;
 pub mod status;

@@ -2,11 +2,42 @@
 //! the funnel, coverage, lag and the per-data_set_id scoreboard.
 
 use crate::ecapi::codes::RULES;
-use crate::engine::aggregate::LAG_LABELS;
+use crate::engine::aggregate::{StageStats, LAG_LABELS};
 use crate::engine::facts::MatchKey;
 use crate::engine::stage::Stage;
 use crate::output::Summary;
 use serde_json::{json, Map, Value};
+
+/// Stage name → events, errors, warnings, duplicates and value per currency.
+fn funnel(by_stage: &[StageStats; 5]) -> Map<String, Value> {
+    Stage::ALL
+        .iter()
+        .map(|s| s.name())
+        .chain(["unknown"])
+        .zip(by_stage)
+        .map(|(name, st)| {
+            let v = json!({"events": st.events, "errors": st.errors, "warnings": st.warnings,
+                           "duplicates": st.duplicates, "value": st.value});
+            (name.to_owned(), v)
+        })
+        .collect()
+}
+
+fn coverage(counts: &[u64; 9]) -> Map<String, Value> {
+    MatchKey::ALL
+        .iter()
+        .zip(counts)
+        .map(|(k, n)| (k.name().to_owned(), json!(n)))
+        .collect()
+}
+
+fn lag(counts: &[u64; 10]) -> Map<String, Value> {
+    LAG_LABELS
+        .iter()
+        .zip(counts)
+        .map(|(l, n)| ((*l).to_owned(), json!(n)))
+        .collect()
+}
 
 pub fn document(s: &Summary) -> Value {
     let a = s.agg;
@@ -29,30 +60,9 @@ pub fn document(s: &Summary) -> Value {
         .filter(|r| a.by_code[r.code as usize] > 0)
         .map(|r| (r.name.to_owned(), json!(a.by_code[r.code as usize])))
         .collect();
-    let mut funnel = Map::new();
-    for (i, name) in Stage::ALL
-        .iter()
-        .map(|s| s.name())
-        .chain(["unknown"])
-        .enumerate()
-    {
-        let st = &a.by_stage[i];
-        funnel.insert(
-            name.to_owned(),
-            json!({"events": st.events, "errors": st.errors, "warnings": st.warnings,
-                   "duplicates": st.duplicates, "value": st.value}),
-        );
-    }
-    let coverage: Map<String, Value> = MatchKey::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.name().to_owned(), json!(a.coverage[i])))
-        .collect();
-    let lag: Map<String, Value> = LAG_LABELS
-        .iter()
-        .enumerate()
-        .map(|(i, l)| ((*l).to_owned(), json!(a.lag[i])))
-        .collect();
+    let overall_funnel = funnel(&a.by_stage);
+    let overall_coverage = coverage(&a.coverage);
+    let overall_lag = lag(&a.lag);
     let mut data_sets: Vec<(&String, _)> = a.data_sets.iter().collect();
     data_sets.sort_by(|x, y| y.1.events.cmp(&x.1.events).then(x.0.cmp(y.0)));
     let data_sets: Vec<Value> = data_sets
@@ -62,9 +72,8 @@ pub fn document(s: &Summary) -> Value {
                    "warnings": d.warnings, "duplicates": d.duplicates,
                    "first_seen_ms": d.first_seen_ms, "last_seen_ms": d.last_seen_ms,
                    "events_per_second_last_minute": d.recent.rate(a.last_ms.div_euclid(1000), 60),
-                   "coverage": MatchKey::ALL.iter().enumerate()
-                        .map(|(i, k)| (k.name().to_owned(), json!(d.coverage[i])))
-                        .collect::<Map<String, Value>>()})
+                   "coverage": coverage(&d.coverage), "funnel": funnel(&d.by_stage),
+                   "lag": lag(&d.lag)})
         })
         .collect();
     let values: Map<String, Value> = a
@@ -94,14 +103,14 @@ pub fn document(s: &Summary) -> Value {
             "inputs": k.sources.iter().filter_map(|i| s.inputs.get(*i as usize)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "duplicate_keys_overflow": a.duplicate_keys_overflow,
-        "funnel": funnel,
+        "funnel": overall_funnel,
         "value_by_currency": values,
         "event_types": crate::ecapi::event_type::EventType::all()
             .filter(|t| a.by_type[t.index()] > 0)
             .map(|t| (t.name().to_owned(), json!(a.by_type[t.index()])))
             .collect::<Map<String, Value>>(),
-        "match_key_coverage": coverage,
-        "lag": lag,
+        "match_key_coverage": overall_coverage,
+        "lag": overall_lag,
         "data_sets": data_sets,
         "data_sets_overflow": a.data_sets_overflow,
         "events_by_source": s.inputs.iter().enumerate()

@@ -1,7 +1,7 @@
 //! The per-event NDJSON contract (DESIGN §6): one object per event, in input order.
 //! Written by hand onto the output buffer: this runs for every event of every check.
 
-use crate::engine::report::EventReport;
+use crate::engine::report::{Duplicate, EventReport, Finding};
 use crate::ingest::Upstream;
 use crate::jsontext::write_quoted;
 use std::io::{self, Write};
@@ -32,31 +32,61 @@ pub fn write_event<W: Write>(w: &mut W, r: &EventReport, x: &Extra) -> io::Resul
     w.write_all(b",\"id\":")?;
     opt_str(w, r.id)?;
     w.write_all(b",\"duplicate\":")?;
-    match r.duplicate {
-        None => w.write_all(b"null")?,
-        Some(d) => {
-            write!(
-                w,
-                "{{\"kind\":\"{}\",\"first_line\":{},\"first_index\":",
-                d.kind.name(),
-                d.first_line
-            )?;
-            opt_num(w, d.first_index)?;
-            if let Some(first) = x.first_source {
-                w.write_all(b",\"first_source\":")?;
-                write_quoted(w, first)?;
-            }
-            if d.paths_known && !d.paths.is_empty() {
-                w.write_all(b",\"paths\":")?;
-                w.write_all(
-                    crate::jsontext::escape_unsafe(&serde_json::to_string(&d.paths)?).as_bytes(),
-                )?;
-            }
-            w.write_all(b"}")?;
-        }
+    write_duplicate(w, r.duplicate, x.first_source)?;
+    w.write_all(b",\"findings\":")?;
+    write_findings(w, r.findings)?;
+    w.write_all(b",\"source\":")?;
+    write_quoted(w, x.source)?;
+    if let Some(ms) = x.received_ms {
+        write!(w, ",\"received\":{ms}")?;
     }
-    w.write_all(b",\"findings\":[")?;
-    for (i, f) in r.findings.iter().enumerate() {
+    if let Some(u) = x.upstream {
+        w.write_all(b",\"upstream\":{\"status\":")?;
+        match u.status {
+            Some(s) => write!(w, "{s}")?,
+            None => w.write_all(b"null")?,
+        }
+        write!(w, ",\"latency_ms\":{},\"body\":", u.latency_ms)?;
+        write_quoted(w, &u.body)?;
+        w.write_all(b",\"error\":")?;
+        opt_str(w, u.error.as_deref())?;
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"}\n")
+}
+
+/// A duplicate as the contract has it: `null` or `{kind, first_line, first_index
+/// [, first_source][, paths]}`.
+pub fn write_duplicate<W: Write>(
+    w: &mut W,
+    duplicate: Option<&Duplicate>,
+    first_source: Option<&str>,
+) -> io::Result<()> {
+    let Some(d) = duplicate else {
+        return w.write_all(b"null");
+    };
+    write!(
+        w,
+        "{{\"kind\":\"{}\",\"first_line\":{},\"first_index\":",
+        d.kind.name(),
+        d.first_line
+    )?;
+    opt_num(w, d.first_index)?;
+    if let Some(first) = first_source {
+        w.write_all(b",\"first_source\":")?;
+        write_quoted(w, first)?;
+    }
+    if d.paths_known && !d.paths.is_empty() {
+        w.write_all(b",\"paths\":")?;
+        w.write_all(crate::jsontext::escape_unsafe(&serde_json::to_string(&d.paths)?).as_bytes())?;
+    }
+    w.write_all(b"}")
+}
+
+/// Findings as the contract has them: `[{severity, code, path, value, message[, hint], spec}]`.
+pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<()> {
+    w.write_all(b"[")?;
+    for (i, f) in findings.iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
@@ -77,34 +107,17 @@ pub fn write_event<W: Write>(w: &mut W, r: &EventReport, x: &Extra) -> io::Resul
         }
         write!(w, ",\"spec\":\"{}\"}}", f.code.rule().spec)?;
     }
-    w.write_all(b"],\"source\":")?;
-    write_quoted(w, x.source)?;
-    if let Some(ms) = x.received_ms {
-        write!(w, ",\"received\":{ms}")?;
-    }
-    if let Some(u) = x.upstream {
-        w.write_all(b",\"upstream\":{\"status\":")?;
-        match u.status {
-            Some(s) => write!(w, "{s}")?,
-            None => w.write_all(b"null")?,
-        }
-        write!(w, ",\"latency_ms\":{},\"body\":", u.latency_ms)?;
-        write_quoted(w, &u.body)?;
-        w.write_all(b",\"error\":")?;
-        opt_str(w, u.error.as_deref())?;
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"}\n")
+    w.write_all(b"]")
 }
 
-fn opt_str<W: Write>(w: &mut W, s: Option<&str>) -> io::Result<()> {
+pub fn opt_str<W: Write>(w: &mut W, s: Option<&str>) -> io::Result<()> {
     match s {
         Some(s) => write_quoted(w, s),
         None => w.write_all(b"null"),
     }
 }
 
-fn opt_num<W: Write>(w: &mut W, n: Option<u32>) -> io::Result<()> {
+pub fn opt_num<W: Write>(w: &mut W, n: Option<u32>) -> io::Result<()> {
     match n {
         Some(n) => write!(w, "{n}"),
         None => w.write_all(b"null"),
