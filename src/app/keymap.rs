@@ -16,6 +16,9 @@ pub enum Action {
     NextView,
     PrevView,
     ViewLive,
+    ViewFunnel,
+    ViewProblems,
+    ViewDuplicates,
     ViewSources,
     Command,
     Filter,
@@ -35,6 +38,9 @@ pub enum Action {
     FirstOccurrence,
     NextFinding,
     PrevFinding,
+    Sort,
+    Reverse,
+    DiffLayout,
 }
 
 /// Where an action does something (for the hint bar).
@@ -44,15 +50,19 @@ pub enum Scope {
     Live,
     Detail,
     Lists,
+    Analysis,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 30] = [
         Action::Quit,
         Action::Help,
         Action::NextView,
         Action::PrevView,
         Action::ViewLive,
+        Action::ViewFunnel,
+        Action::ViewProblems,
+        Action::ViewDuplicates,
         Action::ViewSources,
         Action::Command,
         Action::Filter,
@@ -72,6 +82,9 @@ impl Action {
         Action::FirstOccurrence,
         Action::NextFinding,
         Action::PrevFinding,
+        Action::Sort,
+        Action::Reverse,
+        Action::DiffLayout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,13 +100,16 @@ impl Action {
     }
 
     fn info(self) -> (&'static str, &'static str, Scope) {
-        use Scope::{Detail, Everywhere, Lists, Live};
+        use Scope::{Analysis, Detail, Everywhere, Lists, Live};
         match self {
             Action::Quit => ("quit", "quit", Everywhere),
             Action::Help => ("help", "keys and filter language", Everywhere),
             Action::NextView => ("next_view", "next view", Everywhere),
             Action::PrevView => ("prev_view", "previous view", Everywhere),
             Action::ViewLive => ("view_live", "Live view", Everywhere),
+            Action::ViewFunnel => ("view_funnel", "Funnel view", Everywhere),
+            Action::ViewProblems => ("view_problems", "Problems view", Everywhere),
+            Action::ViewDuplicates => ("view_duplicates", "Duplicates view", Everywhere),
             Action::ViewSources => ("view_sources", "Sources view", Everywhere),
             Action::Command => ("command", "go to a view by name (:sources)", Everywhere),
             Action::Filter => ("filter", "filter events", Live),
@@ -117,6 +133,9 @@ impl Action {
                 Detail,
             ),
             Action::PrevFinding => ("prev_finding", "previous finding", Detail),
+            Action::Sort => ("sort", "sort by the next column", Analysis),
+            Action::Reverse => ("reverse", "reverse the order", Analysis),
+            Action::DiffLayout => ("diff_layout", "side by side / unified diff", Analysis),
         }
     }
 
@@ -253,6 +272,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("tab", Action::NextView),
     ("backtab", Action::PrevView),
     ("1", Action::ViewLive),
+    ("2", Action::ViewFunnel),
+    ("3", Action::ViewProblems),
+    ("4", Action::ViewDuplicates),
     ("6", Action::ViewSources),
     (":", Action::Command),
     ("/", Action::Filter),
@@ -278,6 +300,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("d", Action::FirstOccurrence),
     ("n", Action::NextFinding),
     ("N", Action::PrevFinding),
+    ("s", Action::Sort),
+    ("S", Action::Reverse),
+    ("u", Action::DiffLayout),
 ];
 
 impl Default for Keymap {

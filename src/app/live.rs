@@ -132,6 +132,9 @@ impl App {
                     self.open(seq, fx);
                 }
             }
+            Action::Back if self.drill.is_some() => {
+                self.drill_back();
+            }
             Action::Back if self.window.filter().is_some() => {
                 self.window.set_filter(None);
                 self.say("filter cleared");

@@ -2,6 +2,8 @@
 //! source states, highlighted documents, ticks), effects out (work for the runtime to do). It
 //! never waits and never draws; `tui` draws what it holds. Tests drive it message by message.
 
+pub mod analysis;
+mod browse;
 pub mod detail;
 pub mod input;
 pub mod keymap;
@@ -9,6 +11,7 @@ pub mod layout;
 mod live;
 pub mod row;
 pub mod sink;
+pub mod versions;
 pub mod window;
 
 use crate::engine::aggregate::Aggregates;
@@ -24,21 +27,32 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use window::Window;
 
-/// The views, numbered as the keys that reach them. Funnel, Problems, Duplicates and Replay
-/// take the numbers between.
+/// The views, numbered as the keys that reach them. Replay will take number 5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Live,
+    Funnel,
+    Problems,
+    Duplicates,
     Sources,
 }
 
 impl View {
     /// The views that exist, in switching order.
-    pub const ALL: [View; 2] = [View::Live, View::Sources];
+    pub const ALL: [View; 5] = [
+        View::Live,
+        View::Funnel,
+        View::Problems,
+        View::Duplicates,
+        View::Sources,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             View::Live => "live",
+            View::Funnel => "funnel",
+            View::Problems => "problems",
+            View::Duplicates => "duplicates",
             View::Sources => "sources",
         }
     }
@@ -46,6 +60,9 @@ impl View {
     pub fn title(self) -> &'static str {
         match self {
             View::Live => "Live",
+            View::Funnel => "Funnel",
+            View::Problems => "Problems",
+            View::Duplicates => "Duplicates",
             View::Sources => "Sources",
         }
     }
@@ -53,9 +70,20 @@ impl View {
     pub fn number(self) -> u8 {
         match self {
             View::Live => 1,
+            View::Funnel => 2,
+            View::Problems => 3,
+            View::Duplicates => 4,
             View::Sources => 6,
         }
     }
+}
+
+/// The Live table opened from another view (Problems' `Enter`): `Esc` goes back there and
+/// puts back the filter the table had.
+#[derive(Clone, Debug)]
+pub struct Drill {
+    pub from: View,
+    pub filter: Option<Filter>,
 }
 
 /// What the keyboard is talking to.
@@ -171,6 +199,12 @@ pub struct App {
     /// A one-line message and when it goes away.
     pub message: Option<(String, i64)>,
     pub docs: DocCache,
+    pub funnel: analysis::FunnelState,
+    pub problems: analysis::ProblemsState,
+    pub dups: analysis::DuplicatesState,
+    /// The versions of the duplicate key opened in the Duplicates view.
+    pub versions: Option<versions::Versions>,
+    pub drill: Option<Drill>,
     pub quit: bool,
     keep: usize,
     /// Rows that overflowed earlier pauses (dropped by the display).
@@ -200,6 +234,11 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             message: None,
             docs: DocCache::default(),
+            funnel: analysis::FunnelState::default(),
+            problems: analysis::ProblemsState::default(),
+            dups: analysis::DuplicatesState::default(),
+            versions: None,
+            drill: None,
             quit: false,
             keep: keep.max(1),
             overflowed: 0,
@@ -339,6 +378,9 @@ impl App {
                 self.switch(View::ALL[next % n]);
             }
             Action::ViewLive => self.switch(View::Live),
+            Action::ViewFunnel => self.switch(View::Funnel),
+            Action::ViewProblems => self.switch(View::Problems),
+            Action::ViewDuplicates => self.switch(View::Duplicates),
             Action::ViewSources => self.switch(View::Sources),
             Action::Command => self.mode = Mode::Command(LineInput::default()),
             Action::Filter if self.view == View::Live && self.detail.is_none() => {
@@ -346,6 +388,9 @@ impl App {
                 self.mode = Mode::Filter(LineInput::with(text.unwrap_or_default()));
             }
             _ if self.view == View::Sources => self.sources_act(action),
+            _ if self.view == View::Funnel => self.funnel_act(action),
+            _ if self.view == View::Problems => self.problems_act(action),
+            _ if self.view == View::Duplicates => self.duplicates_act(action),
             _ if self.detail.is_some() => self.detail_act(action, fx),
             _ => self.live_act(action, fx),
         }
@@ -354,6 +399,7 @@ impl App {
     fn switch(&mut self, view: View) {
         self.view = view;
         self.detail = None;
+        self.versions = None;
     }
 
     fn command(&mut self, text: &str) {
@@ -378,6 +424,7 @@ impl App {
     fn apply_filter(&mut self, text: &str) {
         match Filter::parse(text) {
             Ok(f) => {
+                self.drill = None;
                 self.window.set_filter(Some(f));
                 self.selected = None;
                 self.top = None;

@@ -24,6 +24,7 @@ impl Widget for Help<'_> {
             (Scope::Lists, "Moving"),
             (Scope::Live, "Live view"),
             (Scope::Detail, "Event detail"),
+            (Scope::Analysis, "Funnel, Problems, Duplicates"),
         ] {
             lines.push(Line::from(Span::styled(title, t.title)));
             for a in Action::ALL.iter().filter(|a| a.scope() == scope) {

@@ -3,9 +3,12 @@
 //! terminal is restored on quit, on panic and on INT/TERM/HUP.
 
 mod detail;
+mod duplicates;
+mod funnel;
 mod help;
 pub mod highlight;
 mod live;
+mod problems;
 mod sources;
 mod term;
 pub mod text;

@@ -66,6 +66,8 @@ styles!(
     input,
     input_error,
     sparkline,
+    diff_add,
+    diff_del,
     json_key,
     json_string,
     json_number,

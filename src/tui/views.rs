@@ -45,6 +45,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         }
         .render(a.body, buf),
         (View::Live, None) => LiveView { app, theme }.render(a.body, buf),
+        (View::Funnel, _) => super::funnel::FunnelView { app, theme }.render(a.body, buf),
+        (View::Problems, _) => super::problems::ProblemsView { app, theme }.render(a.body, buf),
+        (View::Duplicates, _) => {
+            super::duplicates::DuplicatesView { app, theme }.render(a.body, buf);
+        }
         (View::Sources, _) => SourcesView { app, theme }.render(a.body, buf),
     }
     StatusLine { app, theme }.render(a.status, buf);
@@ -261,8 +266,8 @@ struct Hints<'a> {
 impl Hints<'_> {
     fn actions(&self) -> &'static [Action] {
         use Action::{
-            Back, Bottom, Down, Filter, FirstOccurrence, Follow, Help, Mark, NextError,
-            NextFinding, NextView, Open, Pause, PrevError, Quit,
+            Back, Bottom, DiffLayout, Down, Filter, FirstOccurrence, Follow, Help, Mark, NextError,
+            NextFinding, NextView, Open, Pause, PrevError, Quit, Reverse, Sort,
         };
         match (&self.app.mode, self.app.view, self.app.detail.is_some()) {
             (Mode::Filter(_), ..) => &[],
@@ -281,6 +286,12 @@ impl Hints<'_> {
                 Quit,
             ],
             (_, View::Sources, _) => &[Down, Back, NextView, Help, Quit],
+            (_, View::Duplicates, _) if self.app.versions.is_some() => {
+                &[Back, Down, DiffLayout, NextView, Help, Quit]
+            }
+            (_, View::Funnel | View::Problems | View::Duplicates, _) => {
+                &[Open, Down, Sort, Reverse, Back, NextView, Help, Quit]
+            }
         }
     }
 }

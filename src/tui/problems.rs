@@ -1,0 +1,138 @@
+//! The Problems view: findings grouped by code and path — severity, count, share of events,
+//! first and last seen, an example value, and a sparkline of the last minute — sortable by
+//! count, severity or recency. `Enter` lists the events that carry the group.
+
+use super::text::{sparkline, time_of};
+use super::theme::Theme;
+use crate::app::analysis::{self, percent, problem_groups};
+use crate::app::App;
+use crate::output::safe::safe_short;
+use crate::output::thousands;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
+
+pub struct ProblemsView<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+impl Widget for ProblemsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (app, t) = (self.app, self.theme);
+        let st = &app.problems;
+        let a = &app.agg;
+        let list = problem_groups(a, st);
+        let order = if st.descending { "▼" } else { "▲" };
+        let title = Line::from(vec![
+            Span::styled(
+                format!(
+                    "Problems · {} groups of findings by code and path",
+                    thousands(list.len() as u64)
+                ),
+                t.title,
+            ),
+            Span::styled(format!("  sorted by {}{order}", st.sort.name()), t.key),
+            Span::styled("  enter: the events", t.dim),
+            Span::styled(
+                if a.groups_overflow > 0 {
+                    format!(
+                        "  ({} findings beyond the group cap)",
+                        thousands(a.groups_overflow)
+                    )
+                } else {
+                    String::new()
+                },
+                t.warning,
+            ),
+        ]);
+        Paragraph::new(title).render(Rect { height: 1, ..area }, buf);
+        let table_area = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        if list.is_empty() {
+            let r = Rect {
+                y: table_area.y + 1,
+                height: 1,
+                ..table_area
+            };
+            Paragraph::new(Span::styled(
+                "no findings so far: every event is clean",
+                t.ok,
+            ))
+            .render(r, buf);
+        }
+        let header = Row::new([
+            "sev",
+            "code",
+            "path",
+            "count",
+            "share",
+            "first",
+            "last",
+            "example",
+            "last 30 s",
+        ])
+        .style(t.column);
+        let now_s = app.now_ms.div_euclid(1000);
+        let pos = analysis::position_of(
+            list.iter()
+                .map(|g| (g.code, g.path.clone()))
+                .collect::<Vec<_>>()
+                .iter(),
+            st.selected.as_ref(),
+        );
+        let height = table_area.height.saturating_sub(1) as usize;
+        let top = (pos + 1).saturating_sub(height);
+        let rows: Vec<Row> = list
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(i, g)| {
+                let row = Row::new(vec![
+                    Cell::from(Span::styled(g.severity.name(), t.severity(g.severity))),
+                    Cell::from(g.code.name()),
+                    Cell::from(safe_short(&g.path, 60)),
+                    Cell::from(thousands(g.count)),
+                    Cell::from(format!("{:.1}%", percent(g.count, a.events))),
+                    Cell::from(time_of(g.first_seen_ms)[..8].to_owned()),
+                    Cell::from(time_of(g.last_seen_ms)[..8].to_owned()),
+                    Cell::from(Span::styled(
+                        g.example_value
+                            .as_deref()
+                            .map_or_else(|| "(missing)".to_owned(), |v| safe_short(v, 40)),
+                        t.dim,
+                    )),
+                    Cell::from(Span::styled(
+                        sparkline(&g.recent.series(now_s)[30..]),
+                        t.sparkline,
+                    )),
+                ]);
+                if i == pos {
+                    row.style(t.selected)
+                } else {
+                    row.style(t.text)
+                }
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(7),
+            Constraint::Length(26),
+            Constraint::Fill(3),
+            Constraint::Length(9),
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Length(30),
+        ];
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .render(table_area, buf);
+    }
+}
