@@ -290,3 +290,77 @@ fn a_tiny_terminal_says_so_and_resizing_recovers() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// The analysis views on a file, against `check --format json` on the same file: the Problems
+/// view shows a known code with its exact count, the Funnel view the exact stage counts, and the
+/// Duplicates view a known colliding key whose diff names the differing path.
+#[test]
+fn the_analysis_views_show_what_check_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("traffic.ndjson");
+    let bin = env!("CARGO_BIN_EXE_ecapi-scope");
+    let generated = std::process::Command::new(bin)
+        .args(["gen", "-n", "2000", "--seed", "11", "--invalid-rate", "0.1"])
+        .args(["--duplicate-rate", "0.03", "--malformed-rate", "0.01"])
+        .output()
+        .unwrap();
+    let mut text = String::from_utf8(generated.stdout).unwrap();
+    // A key sent five times, the last with another value: the most duplicated key.
+    let t = now();
+    for value in [5, 5, 5, 5, 7] {
+        text.push_str(&format!(
+            "{{\"data_set_id\":\"pty-ds\",\"id\":\"pty-dup-1\",\"timestamp\":{t},\"event_type\":\"purchase\",\"value\":{value},\"currency_code\":\"USD\",\"source\":\"website\"}}\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let out = std::process::Command::new(bin)
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = report["events"].as_u64().unwrap();
+
+    let mut tui = Tui::start(&[path.to_str().unwrap()]);
+    let count = ecapi_scope::output::thousands;
+    tui.wait_for("every event", |s| {
+        s.contains(&format!("events {}", count(events)))
+    });
+
+    tui.send("3");
+    let malformed = report["findings_by_code"]["malformed_json"]
+        .as_u64()
+        .unwrap();
+    tui.wait_for("the malformed group with its count", |s| {
+        s.lines().any(|l| {
+            l.contains(" malformed_json ") && l.contains(&format!(" {} ", count(malformed)))
+        })
+    });
+
+    tui.send("2");
+    let screen = tui.wait_for("the funnel", |s| s.contains("Funnel · all data sets"));
+    for stage in ["upper", "mid", "lower", "custom"] {
+        let n = report["funnel"][stage]["events"].as_u64().unwrap();
+        let line = screen
+            .lines()
+            .find(|l| l.starts_with(stage))
+            .unwrap_or_else(|| panic!("{stage} on screen:\n{screen}"));
+        assert!(
+            line.contains(&format!(" {} ", count(n))),
+            "{stage} {n}: {line}"
+        );
+    }
+
+    tui.send("4");
+    tui.wait_for("the colliding key first", |s| {
+        s.lines()
+            .any(|l| l.contains("pty-dup-1") && l.contains(" 4 ") && l.contains("conflict"))
+    });
+    tui.send("g");
+    tui.send("\r");
+    tui.wait_for("the diff naming the path", |s| {
+        s.contains("pty-dup-1") && s.contains("differing paths: $.value")
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

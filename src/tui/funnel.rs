@@ -126,8 +126,9 @@ impl FunnelView<'_> {
                     let prev = n.by_stage[i - 1].events;
                     format!("{:>7} of {}", pct(st.events, prev), STAGES[i - 1])
                 }
-                _ => " ".repeat(16),
+                _ => String::new(),
             };
+            let ratio = format!("{ratio:<16}");
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<8}", STAGES[i]), t.label),
                 Span::styled(format!("{:<bar_w$}", "█".repeat(len)), t.sparkline),
@@ -173,7 +174,10 @@ impl FunnelView<'_> {
         block.render(area, buf);
         let max = n.lag.iter().copied().max().unwrap_or(0).max(1);
         let bar_w = (inner.width as usize).saturating_sub(18).clamp(2, 30);
-        let mut lines = vec![Line::from(Span::styled("lag: timestamp → arrival", t.title))];
+        let mut lines = vec![Line::from(Span::styled(
+            "lag: timestamp → arrival",
+            t.title,
+        ))];
         for (label, v) in LAG_LABELS.iter().zip(n.lag) {
             let len = (*v as usize * bar_w).div_ceil(max as usize);
             lines.push(Line::from(vec![
@@ -229,8 +233,9 @@ impl FunnelView<'_> {
                 let best = MatchKey::ALL
                     .iter()
                     .zip(d.coverage)
+                    .filter(|(_, c)| *c > 0)
                     .max_by_key(|(_, c)| *c)
-                    .map_or(String::new(), |(k, c)| {
+                    .map_or("none".to_owned(), |(k, c)| {
                         format!("{} {}", k.name(), pct(c, d.events))
                     });
                 let row = Row::new(vec![
