@@ -1,7 +1,8 @@
 //! Drives the real TUI in a pseudo-terminal under load, for `benches/tui.sh`: `gen --to tcp://`
 //! at a fixed rate into a `tcp-listen://` source, then a burst of many events as fast as they
 //! go. Reports events sent against those the UI counted (keeping up: no growing backlog),
-//! frame drawing time p50/p99 from the binary's own `--frame-log`, and peak RSS.
+//! frame drawing time p50/p99 from the binary's own `--frame-log` (overall and per view: the
+//! views are switched every 2 s during the steady phase), and peak RSS.
 //!
 //! Usage: tui_bench BINARY [RATE] [SECONDS] [BURST_EVENTS]
 
@@ -134,7 +135,31 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let steady = rate * secs;
+    // While the steady load runs, switch views every few seconds, so that each view's frames
+    // are drawn under the same load (Live, Funnel, Problems, Duplicates, Sources, …).
+    let writer = Arc::new(Mutex::new(pty.master.take_writer().expect("writer")));
+    let switching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (w, on) = (Arc::clone(&writer), Arc::clone(&switching));
+    let switcher = std::thread::spawn(move || {
+        for key in ["2", "3", "4", "6", "1"].iter().cycle() {
+            // The pace of a user switching views, not a wait for a condition.
+            std::thread::sleep(Duration::from_secs(2));
+            if !on.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            if let Ok(mut w) = w.lock() {
+                let _ = w.write_all(key.as_bytes());
+                let _ = w.flush();
+            }
+        }
+    });
     let took = gen(&bin, port, steady, Some(rate));
+    switching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = switcher.join();
+    if let Ok(mut w) = writer.lock() {
+        let _ = w.write_all(b"1");
+        let _ = w.flush();
+    }
     let seen = wait_events(&screen, steady, Duration::from_secs(10));
     let rss_steady = peak_rss_kb(pid);
     println!(
@@ -151,14 +176,38 @@ fn main() {
         seen_burst
     );
     let rss = peak_rss_kb(pid);
-    let mut writer = pty.master.take_writer().expect("writer");
-    let _ = writer.write_all(b"q");
-    let _ = writer.flush();
+    if let Ok(mut w) = writer.lock() {
+        let _ = w.write_all(b"q");
+        let _ = w.flush();
+    }
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let mut lines: Vec<&str> = text.lines().collect();
     let summary = lines.pop().unwrap_or("{}");
-    let mut frames: Vec<u32> = lines.iter().filter_map(|l| l.parse().ok()).collect();
+    let parsed: Vec<(u32, &str)> = lines
+        .iter()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let micros = parts.next()?.parse().ok()?;
+            Some((micros, parts.next().unwrap_or("live")))
+        })
+        .collect();
+    for view in ["live", "funnel", "problems", "duplicates", "sources"] {
+        let mut times: Vec<u32> = parsed
+            .iter()
+            .filter(|(_, v)| *v == view)
+            .map(|(m, _)| *m)
+            .collect();
+        times.sort_unstable();
+        println!(
+            "frames in {view:<10}: {:>6} drawn, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            percentile(&times, 1.0)
+        );
+    }
+    let mut frames: Vec<u32> = parsed.iter().map(|(m, _)| *m).collect();
     frames.sort_unstable();
     println!(
         "frames: {} drawn, draw time p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (goal: p99 < 16 ms)",

@@ -57,3 +57,24 @@ async fn truncate_then_rename_is_followed() {
     assert_eq!(texts(&h.records(2).await), ["four", "five"]);
     h.handle.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncate_write_and_rename_away_within_one_poll_loses_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    std::fs::write(&path, "a1\na2\na3\n").unwrap();
+    let mut h = start(&path.display().to_string(), slow_poll());
+    assert_eq!(texts(&h.records(3).await), ["a1", "a2", "a3"]);
+    // Emptied, written again, renamed away and a new file made, all before the next look.
+    std::fs::write(&path, "").unwrap();
+    append(&path, "e1\ne2\ne3\ne4\ne5\ne6\n");
+    std::fs::rename(&path, dir.path().join("log.1")).unwrap();
+    std::fs::write(&path, "g1\n").unwrap();
+    let got = h.records(7).await;
+    assert_eq!(texts(&got), ["e1", "e2", "e3", "e4", "e5", "e6", "g1"]);
+    assert_eq!(
+        got[0].line, 1,
+        "numbered from the start of the rewritten file"
+    );
+    h.handle.abort();
+}

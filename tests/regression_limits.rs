@@ -8,6 +8,7 @@
 mod endpoint;
 use endpoint::listening_address;
 
+use std::fmt::Write as _;
 use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -222,4 +223,170 @@ fn unfinished_lines_on_a_socket_listener_are_bounded() {
         (1..4).contains(&cut),
         "{cut} of 4 clients closed: one over the budget must be"
     );
+}
+
+/// Sends `body` as a POST, in chunked encoding, `piece` bytes at a time; the status.
+fn chunked_post(addr: &str, body: &[u8], piece: usize) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    s.set_write_timeout(Some(DEADLINE)).unwrap();
+    let head =
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if s.write_all(head.as_bytes()).is_err() {
+        return 0;
+    }
+    for part in body.chunks(piece) {
+        let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+        chunk.extend_from_slice(part);
+        chunk.extend_from_slice(b"\r\n");
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// An array of `n` copies of the test event, as a body.
+fn events_body(n: usize) -> Vec<u8> {
+    let mut body = b"[".to_vec();
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(EVENT.replace("limits-1", &format!("big-{i}")).as_bytes());
+    }
+    body.push(b']');
+    body
+}
+
+#[test]
+fn interleaved_large_bodies_deadlock_the_budget() {
+    // Twelve bodies of ~900 KiB sent at once through a budget of two: each takes its turn.
+    let server = endpoint(
+        &[],
+        &[
+            "--inflight-bytes",
+            "2097152",
+            "--body-timeout",
+            "15s",
+            "http-listen://127.0.0.1:0/",
+        ],
+    );
+    let addr = server.1.clone();
+    let body = std::sync::Arc::new(events_body(6100));
+    assert!(body.len() > 800_000 && body.len() < 1_000_000);
+    let senders: Vec<_> = (0..12)
+        .map(|_| {
+            let (addr, body) = (addr.clone(), std::sync::Arc::clone(&body));
+            std::thread::spawn(move || chunked_post(&addr, &body, 16 * 1024))
+        })
+        .collect();
+    let statuses: Vec<u16> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+    assert!(!statuses.contains(&408), "{statuses:?}");
+    let served = statuses.iter().filter(|s| **s == 200).count();
+    assert!(served >= 6, "most bodies are served in turn: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_small_body_of_empty_events_makes_a_huge_reply() {
+    let server = endpoint(&[], &["http-listen://127.0.0.1:0/"]);
+    let addr = server.1.clone();
+    // 1 MiB of `{}`: 349,524 events, each with findings.
+    let n = (1024 * 1024 - 2) / 3;
+    let body = format!("[{}]", vec!["{}"; n].join(","));
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    assert!(
+        answer.len() < 8 * 1024 * 1024,
+        "the reply is bounded: {} bytes for a 1 MiB body",
+        answer.len()
+    );
+    let text = String::from_utf8(answer).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(json["received"], n as u64);
+    assert_eq!(json["events"].as_array().unwrap().len(), 1000);
+    assert_eq!(json["events_omitted"], n as u64 - 1000);
+    let by_status: u64 = json["by_status"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_status, n as u64);
+}
+
+#[test]
+fn a_slow_reader_loses_its_answer() {
+    let server = endpoint(&[], &["--idle-timeout", "1s", "http-listen://127.0.0.1:0/"]);
+    let addr: std::net::SocketAddr = server.1.parse().unwrap();
+    // A client with a small receive buffer, reading slowly: the answer takes seconds.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let mut s: TcpStream = socket.into();
+    // A thousand events of ten unknown members each: an answer of about 2 MB, more than the
+    // socket buffers hold.
+    let mut members = String::from("{");
+    for i in 0..10 {
+        write!(members, "\"unknown_{i}\":{i},").unwrap();
+    }
+    let event = EVENT.replacen('{', &members, 1);
+    let mut body = b"[".to_vec();
+    for i in 0..1000 {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(event.replace("limits-1", &format!("slow-{i}")).as_bytes());
+    }
+    body.push(b']');
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body).unwrap();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 2048];
+    let started = Instant::now();
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+        // The reader's own slowness (2 KiB per 2 ms), not a wait for a condition.
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let text = String::from_utf8_lossy(&answer);
+    let (head, json) = text.split_once("\r\n\r\n").unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the answer took longer than the idle timeout to read"
+    );
+    assert_eq!(json.len(), length, "the whole answer arrived");
 }

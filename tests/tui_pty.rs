@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -308,9 +309,11 @@ fn the_analysis_views_show_what_check_reports() {
     // A key sent five times, the last with another value: the most duplicated key.
     let t = now();
     for value in [5, 5, 5, 5, 7] {
-        text.push_str(&format!(
-            "{{\"data_set_id\":\"pty-ds\",\"id\":\"pty-dup-1\",\"timestamp\":{t},\"event_type\":\"purchase\",\"value\":{value},\"currency_code\":\"USD\",\"source\":\"website\"}}\n"
-        ));
+        writeln!(
+            text,
+            "{{\"data_set_id\":\"pty-ds\",\"id\":\"pty-dup-1\",\"timestamp\":{t},\"event_type\":\"purchase\",\"value\":{value},\"currency_code\":\"USD\",\"source\":\"website\"}}"
+        )
+        .unwrap();
     }
     std::fs::write(&path, &text).unwrap();
     let out = std::process::Command::new(bin)

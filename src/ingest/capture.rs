@@ -80,7 +80,15 @@ impl Capture {
             Ok(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => {
                     out.write_all(b",\"raw\":")?;
-                    serde_json::to_writer(&mut out, text)?;
+                    if text.is_ascii() {
+                        serde_json::to_writer(&mut out, text)?;
+                    } else {
+                        // C1 controls, DEL-range and bidi overrides escaped like every other
+                        // output, so that `cat` of a capture cannot drive the terminal; the
+                        // JSON string is the same.
+                        let quoted = serde_json::to_string(text)?;
+                        out.write_all(crate::jsontext::escape_unsafe(&quoted).as_bytes())?;
+                    }
                 }
                 Err(_) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -204,6 +212,8 @@ mod tests {
         let mut c = Capture::open(&path).unwrap();
         c.write(1, "tcp://a:1", Ok(b"{\"a\":\"\\u001b\"}")).unwrap();
         c.write(2, "udp://b:2", Ok(b"\xff\xfe")).unwrap();
+        c.write(4, "h", Ok("x\u{9b}31m\u{202e}".as_bytes()))
+            .unwrap();
         c.write(3, "x\"y", Err(99)).unwrap();
         c.flush().unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -223,8 +233,13 @@ mod tests {
             }
         );
         assert_eq!(back[1].raw, Ok(b"\xff\xfe".to_vec()));
+        assert_eq!(back[2].raw, Ok("x\u{9b}31m\u{202e}".as_bytes().to_vec()));
+        assert!(
+            !String::from_utf8_lossy(&text).contains('\u{9b}'),
+            "no raw C1 control in the capture file"
+        );
         assert_eq!(
-            back[2],
+            back[3],
             Captured {
                 received_ms: 3,
                 source: "x\"y".into(),

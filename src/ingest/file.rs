@@ -241,7 +241,12 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
                 head.clear();
             }
             AtEnd::Rotated => {
-                // Whatever was appended before the rename is still in this file.
+                // Whatever was appended before the rename is still in this file; if it was
+                // also truncated or rewritten before the rename, it is read from its start.
+                if file.metadata()?.len() < pos || rewritten(&file, &head) {
+                    file.seek(SeekFrom::Start(0))?;
+                    framer = LineFramer::new(ctx.opts.max_line_bytes);
+                }
                 let mut rest = Vec::new();
                 file.read_to_end(&mut rest)?;
                 framer.feed(&rest, &mut frames);

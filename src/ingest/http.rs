@@ -7,9 +7,7 @@ use super::limits::Reserved;
 use super::serve::ConnInfo;
 use super::status::SourceState;
 use super::stream::Seq;
-use super::{Body, Ctx, EventResult, Reply};
-use crate::ecapi::codes::Code;
-use crate::engine::report::Status;
+use super::{Body, Ctx, Reply};
 use axum::body::Body as HttpBody;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -17,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::oneshot;
@@ -157,9 +156,9 @@ fn budget_full() -> Response {
 }
 
 /// Receives a request's body under the listener's limits, frame by frame: the bytes are
-/// taken from the byte budget before they are kept (a declared length up front; waiting up
-/// to the body timeout for room, then 503), the body must be whole within the body timeout
-/// (408), and within `--max-body` (413). The reservation is held until the answer is sent.
+/// taken from the byte budget as they arrive (waiting, within the body timeout, for room:
+/// else 503), the body must be whole within the body timeout (408) and within `--max-body`
+/// (413). The reservation is held until the answer is sent.
 #[allow(clippy::result_large_err)]
 pub async fn receive(
     parts: &axum::http::request::Parts,
@@ -167,6 +166,7 @@ pub async fn receive(
     opts: &super::IngestOptions,
 ) -> Result<(Vec<u8>, Option<Reserved>), Response> {
     let wait = opts.limits.body_timeout;
+    let deadline = std::time::Instant::now() + wait;
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -175,41 +175,41 @@ pub async fn receive(
         .map(|n| n.min(opts.max_body));
     let gate = parts.extensions.get::<ConnInfo>().map(|i| &i.gate);
     let mut held = None;
-    if let (Some(gate), Some(n)) = (gate, declared) {
-        held = Some(gate.reserve(n, wait).await.ok_or_else(budget_full)?);
-    }
-    let read = async {
-        let mut body = body;
-        let mut out = Vec::with_capacity(declared.unwrap_or(0));
-        while let Some(frame) = body.frame().await {
-            let Ok(data) = frame.map_err(|e| unreadable(&e))?.into_data() else {
-                continue; // trailers
-            };
-            let size = out.len() + data.len();
-            if size > opts.max_body {
-                return Err(too_large(opts.max_body));
-            }
-            if let Some(gate) = gate {
-                let held = held.get_or_insert_with(|| gate.nothing());
-                if !gate.grow(held, size, wait).await {
-                    return Err(budget_full());
-                }
-            }
-            out.extend_from_slice(&data);
-        }
-        Ok(out)
-    };
-    match tokio::time::timeout(wait, read).await {
-        Ok(Ok(raw)) => Ok((raw, held)),
-        Ok(Err(r)) => Err(r),
-        Err(_) => Err(error(
+    let mut body = body;
+    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024));
+    let late = || {
+        error(
             StatusCode::REQUEST_TIMEOUT,
             &format!(
                 "the body did not arrive within {} s (--body-timeout)",
                 wait.as_secs_f64()
             ),
-        )),
+        )
+    };
+    loop {
+        let frame = match tokio::time::timeout_at(deadline.into(), body.frame()).await {
+            Err(_) => return Err(late()),
+            Ok(None) => break,
+            Ok(Some(frame)) => frame.map_err(|e| unreadable(&e))?,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let size = out.len() + data.len();
+        if size > opts.max_body {
+            return Err(too_large(opts.max_body));
+        }
+        // Bytes are taken from the budget as they arrive, never before: a sender that
+        // declares a length and sends nothing holds nothing.
+        if let Some(gate) = gate {
+            let held = held.get_or_insert_with(|| gate.nothing());
+            if !gate.grow(held, size, deadline).await {
+                return Err(budget_full());
+            }
+        }
+        out.extend_from_slice(&data);
     }
+    Ok((out, held))
 }
 
 /// Answers a request, and counts every answer that is not a 200 by status on the source, so
@@ -289,19 +289,13 @@ pub fn respond(reply: &Reply) -> Response {
     if let Some(e) = &reply.capture_error {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e);
     }
-    let unusable = |e: &EventResult| {
-        e.status == Status::Malformed
-            || e.findings
-                .iter()
-                .any(|f| matches!(f.code, Code::NotAnObject | Code::EmptyBatch))
-    };
-    let (status, head) = if reply.events.iter().all(unusable) {
+    let (status, head) = if reply.usable == 0 {
         (
             StatusCode::BAD_REQUEST,
             r#"{"status":400,"error":"the body holds no usable event","#.to_owned(),
         )
     } else {
-        let n = reply.events.len();
+        let n = reply.total();
         (StatusCode::OK, format!(r#"{{"status":200,"received":{n},"#))
     };
     let mut body = head.into_bytes();
@@ -309,6 +303,14 @@ pub fn respond(reply: &Reply) -> Response {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the answer could not be written",
+        );
+    }
+    if reply.omitted > 0 {
+        let [ok, warning, err, malformed] = reply.by_status;
+        let _ = write!(
+            body,
+            r#","events_omitted":{},"by_status":{{"ok":{ok},"warning":{warning},"error":{err},"malformed":{malformed}}}"#,
+            reply.omitted
         );
     }
     body.push(b'}');

@@ -218,36 +218,38 @@ impl Gate {
         }
     }
 
-    /// Takes `bytes` from the budget, waiting up to `wait` for room; `None` if there was none.
-    pub async fn reserve(&self, bytes: usize, wait: Duration) -> Option<Reserved> {
-        let n = units(bytes).min(self.budget_units).max(1);
-        let permit = Arc::clone(&self.budget).acquire_many_owned(n);
-        match tokio::time::timeout(wait, permit).await {
-            Ok(Ok(p)) => Some(Reserved(Some(p))),
-            _ => None,
-        }
-    }
-
     /// An empty reservation, to grow with [`Gate::grow`].
     pub fn nothing(&self) -> Reserved {
         Reserved(None)
     }
 
-    /// Grows `held` to cover `bytes`, waiting up to `wait`; false if there was no room.
-    pub async fn grow(&self, held: &mut Reserved, bytes: usize, wait: Duration) -> bool {
+    /// Grows `held` to cover `bytes`. When the difference is not free at once, what is held
+    /// is given back and the whole amount is waited for (until `deadline`), so that two bodies
+    /// never each hold part of the budget while waiting for the rest: the budget cannot
+    /// deadlock, big bodies take turns. False if there was no room by the deadline.
+    pub async fn grow(&self, held: &mut Reserved, bytes: usize, deadline: Instant) -> bool {
         let have = held.0.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
-        let want = (units(bytes) as usize).min(self.budget_units as usize);
-        if want <= have {
+        let want = units(bytes).min(self.budget_units).max(1);
+        if want as usize <= have {
             return true;
         }
-        let Some(Reserved(Some(more))) = self.reserve((want - have) * UNIT, wait).await else {
-            return false;
-        };
-        match &mut held.0 {
-            Some(p) => p.merge(more),
-            None => held.0 = Some(more),
+        let extra = want - u32::try_from(have).unwrap_or(u32::MAX);
+        if let Ok(more) = Arc::clone(&self.budget).try_acquire_many_owned(extra) {
+            match &mut held.0 {
+                Some(p) => p.merge(more),
+                None => held.0 = Some(more),
+            }
+            return true;
         }
-        true
+        held.release();
+        let whole = Arc::clone(&self.budget).acquire_many_owned(want);
+        match tokio::time::timeout_at(deadline.into(), whole).await {
+            Ok(Ok(p)) => {
+                held.0 = Some(p);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -313,7 +315,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        // A reader taking an answer is not idle: the answer is not cut off mid-way.
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.conn.touch();
+        }
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -377,19 +384,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_budget_bounds_bytes_held() {
+    async fn the_budget_bounds_bytes_held_and_big_bodies_take_turns() {
         let limits = Limits {
             inflight_bytes: 4 * UNIT,
             ..Limits::default()
         };
         let gate = Gate::new(&limits, 0, Arc::new(SourceStatus::new("t")));
-        let wait = Duration::from_millis(50);
-        let mut first = gate.reserve(3 * UNIT, wait).await.unwrap();
-        assert!(gate.reserve(2 * UNIT, wait).await.is_none());
-        let mut grown = gate.nothing();
-        assert!(gate.grow(&mut grown, UNIT, wait).await);
-        assert!(!gate.grow(&mut grown, 2 * UNIT, wait).await);
+        let soon = || Instant::now() + Duration::from_millis(50);
+        let mut first = gate.nothing();
+        assert!(gate.grow(&mut first, 3 * UNIT, soon()).await);
+        let mut second = gate.nothing();
+        assert!(gate.grow(&mut second, UNIT, soon()).await);
+        // No room for more: the second gives back what it holds and waits for all of it.
+        assert!(!gate.grow(&mut second, 2 * UNIT, soon()).await);
+        assert!(second.0.is_none(), "nothing is held while waiting");
         first.release();
-        assert!(gate.grow(&mut grown, 4 * UNIT, wait).await);
+        assert!(gate.grow(&mut second, 4 * UNIT, soon()).await);
+    }
+
+    #[tokio::test]
+    async fn two_growing_bodies_do_not_deadlock() {
+        let limits = Limits {
+            inflight_bytes: 4 * UNIT,
+            ..Limits::default()
+        };
+        let gate = Gate::new(&limits, 0, Arc::new(SourceStatus::new("t")));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let body = |gate: Arc<Gate>| async move {
+            let mut held = gate.nothing();
+            for step in 1..=4 {
+                if !gate.grow(&mut held, step * UNIT, deadline).await {
+                    return false;
+                }
+                tokio::task::yield_now().await;
+            }
+            true
+        };
+        let (a, b) = tokio::join!(body(Arc::clone(&gate)), body(Arc::clone(&gate)));
+        assert!(a && b, "both bodies got the whole budget in turn");
     }
 }

@@ -71,12 +71,61 @@ pub struct EventResult {
     pub findings: Vec<Finding>,
 }
 
-/// The hub's answer to an HTTP request: one result per event.
+/// Results listed in one answer, at most (events, and findings over all of them): a small
+/// body of a million empty events must not make a reply of hundreds of megabytes. Past them
+/// the answer counts what it does not list.
+pub const MAX_REPLY_EVENTS: usize = 1_000;
+pub const MAX_REPLY_FINDINGS: usize = 10_000;
+
+/// The hub's answer to an HTTP request: a result per event (up to the caps) and counts over
+/// all of them.
 #[derive(Clone, Debug, Default)]
 pub struct Reply {
     pub events: Vec<EventResult>,
+    /// Events of the request, listed or not, by status (ok, warning, error, malformed).
+    pub by_status: [u64; 4],
+    /// Events that carry something usable (not malformed, not a non-object, not an empty batch).
+    pub usable: u64,
+    /// Events not listed in `events` (past the caps).
+    pub omitted: u64,
+    findings: usize,
     /// Set when the records could not be written to the capture file.
     pub capture_error: Option<String>,
+}
+
+impl Reply {
+    /// Counts an event's result, listing it (built by `result`) while the caps allow.
+    pub fn add(
+        &mut self,
+        status: Status,
+        findings: &[Finding],
+        result: impl FnOnce() -> EventResult,
+    ) {
+        self.by_status[status as usize] += 1;
+        let unusable = status == Status::Malformed
+            || findings.iter().any(|f| {
+                matches!(
+                    f.code,
+                    crate::ecapi::codes::Code::NotAnObject | crate::ecapi::codes::Code::EmptyBatch
+                )
+            });
+        if !unusable {
+            self.usable += 1;
+        }
+        if self.events.len() < MAX_REPLY_EVENTS
+            && self.findings + findings.len() <= MAX_REPLY_FINDINGS
+        {
+            self.findings += findings.len();
+            self.events.push(result());
+        } else {
+            self.omitted += 1;
+        }
+    }
+
+    /// Events of the request, listed or not.
+    pub fn total(&self) -> u64 {
+        self.by_status.iter().sum()
+    }
 }
 
 /// How sources behave; from the command line.

@@ -35,7 +35,10 @@ pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ct
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     Counters::add(&ctx.status.counters.connections, 1);
-                    let Some(admitted) = gate.admit() else { continue };
+                    let Some(admitted) = gate.admit() else {
+                        tokio::spawn(refuse_busy(stream));
+                        continue;
+                    };
                     limits::keepalive(&stream);
                     let info = ConnInfo { conn: Arc::clone(&admitted.conn), gate: Arc::clone(&gate) };
                     tasks.spawn(connection(stream, app.clone(), admitted, info, ctx.clone()));
@@ -53,6 +56,14 @@ pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ct
             DRAIN.as_secs()
         ));
     }
+}
+
+/// Every connection is in the middle of a request: this one is told so (503) and closed,
+/// rather than closed without a word.
+async fn refuse_busy(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let answer = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: 69\r\nConnection: close\r\n\r\n{\"status\":503,\"error\":\"every connection is busy (--max-connections)\"}";
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(answer)).await;
 }
 
 /// A failed accept is said, and accepting goes on. Out of file descriptors, the
@@ -93,6 +104,8 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        // Request heads are small: a client sending endless headers holds 64 KiB, not 400.
+        .max_buf_size(64 * 1024)
         .keep_alive(true);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);

@@ -60,7 +60,14 @@ async fn pump_within<R: AsyncRead + Unpin>(
             let pending = framer.pending();
             if pending == 0 {
                 held.release();
-            } else if !gate.grow(held, pending, ctx.opts.limits.body_timeout).await {
+            } else if !gate
+                .grow(
+                    held,
+                    pending,
+                    std::time::Instant::now() + ctx.opts.limits.body_timeout,
+                )
+                .await
+            {
                 return Err(io::Error::other(
                     "the listener's byte budget (--inflight-bytes) stayed full: closed",
                 ));

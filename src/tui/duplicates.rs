@@ -4,7 +4,7 @@
 
 use super::text::time_of;
 use super::theme::Theme;
-use crate::app::analysis::{self, duplicate_keys};
+use crate::app::analysis::duplicate_keys;
 use crate::app::versions::{DiffLine, Versions};
 use crate::app::App;
 use crate::engine::aggregate::DuplicateKeyStats;
@@ -94,11 +94,11 @@ impl DuplicatesView<'_> {
             "last",
         ])
         .style(t.column);
-        let keys: Vec<(String, String)> = list
-            .iter()
-            .map(|k| (k.data_set_id.clone(), k.id.clone()))
-            .collect();
-        let pos = analysis::position_of(keys.iter(), st.selected.as_ref());
+        let pos = st.selected.as_ref().map_or(0, |(ds, id)| {
+            list.iter()
+                .position(|k| k.data_set_id == *ds && k.id == *id)
+                .unwrap_or(0)
+        });
         let height = area.height.saturating_sub(1) as usize;
         let top = (pos + 1).saturating_sub(height);
         let rows: Vec<Row> = list

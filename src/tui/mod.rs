@@ -264,7 +264,7 @@ fn main_loop(
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             let started = Instant::now();
             terminal.draw(|f| views::draw(f, app, theme))?;
-            frames.record(started.elapsed());
+            frames.record(started.elapsed(), app.view);
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -272,10 +272,11 @@ fn main_loop(
     Ok(())
 }
 
-/// Frame times for the benchmark (`--frame-log`), written when the UI ends.
+/// Frame times for the benchmark (`--frame-log`), written when the UI ends: one line per
+/// frame, `MICROSECONDS VIEW`, then a JSON summary.
 struct FrameLog {
     path: Option<std::path::PathBuf>,
-    micros: Vec<u32>,
+    micros: Vec<(u32, crate::app::View)>,
 }
 
 impl FrameLog {
@@ -286,10 +287,10 @@ impl FrameLog {
         }
     }
 
-    fn record(&mut self, d: Duration) {
+    fn record(&mut self, d: Duration, view: crate::app::View) {
         if self.path.is_some() && self.micros.len() < 10_000_000 {
-            self.micros
-                .push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+            let micros = u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+            self.micros.push((micros, view));
         }
     }
 
@@ -298,8 +299,8 @@ impl FrameLog {
         let Ok(mut f) = std::fs::File::create(path) else {
             return;
         };
-        for m in &self.micros {
-            let _ = writeln!(f, "{m}");
+        for (m, view) in &self.micros {
+            let _ = writeln!(f, "{m} {}", view.name());
         }
         let summary = serde_json::json!({
             "events": app.agg.events, "rows": app.received, "display_dropped": dropped,

@@ -4,7 +4,7 @@
 
 use super::text::{sparkline, time_of};
 use super::theme::Theme;
-use crate::app::analysis::{self, percent, problem_groups};
+use crate::app::analysis::{percent, problem_groups};
 use crate::app::App;
 use crate::output::safe::safe_short;
 use crate::output::thousands;
@@ -78,13 +78,11 @@ impl Widget for ProblemsView<'_> {
         ])
         .style(t.column);
         let now_s = app.now_ms.div_euclid(1000);
-        let pos = analysis::position_of(
+        let pos = st.selected.as_ref().map_or(0, |(code, path)| {
             list.iter()
-                .map(|g| (g.code, g.path.clone()))
-                .collect::<Vec<_>>()
-                .iter(),
-            st.selected.as_ref(),
-        );
+                .position(|g| g.code == *code && g.path == *path)
+                .unwrap_or(0)
+        });
         let height = table_area.height.saturating_sub(1) as usize;
         let top = (pos + 1).saturating_sub(height);
         let rows: Vec<Row> = list

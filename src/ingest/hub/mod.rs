@@ -298,7 +298,7 @@ impl Hub {
             *count += 1;
             out.event(r, &origin);
             if let Some(reply) = reply.as_deref_mut() {
-                reply.events.push(EventResult {
+                reply.add(r.status, r.findings, || EventResult {
                     index: r.index,
                     status: r.status,
                     id: r.id.map(str::to_owned),
