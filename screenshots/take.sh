@@ -60,9 +60,9 @@ shot() { # NAME: the current screen as screenshots/NAME.png
     printf '<!doctype html><html><head><meta charset="utf-8"><style>'
     printf 'body{margin:0;background:#1c1c1c}'
     printf 'pre{margin:10px;font:14px/17px "DejaVu Sans Mono",monospace;color:#c6c6c6;}'
-    printf '</style></head><body>'
+    printf '</style></head><body><pre>'
     aha --no-header --black < "$WORK/$name.ansi"
-    printf '</body></html>'
+    printf '</pre></body></html>'
   } > "$html"
   local w=$((COLS * 85 / 10 + 20)) h=$((ROWS * 17 + 20))
   chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
@@ -71,14 +71,28 @@ shot() { # NAME: the current screen as screenshots/NAME.png
 }
 
 wait_for "events"
+# One key sent four times, the last with another value: the most duplicated key, a conflict.
+python3 - "$PORT" <<'PY'
+import json, sys, time, urllib.request
+port = sys.argv[1]
+for value in (129.99, 129.99, 129.99, 139.99):
+    event = {"data_set_id": "contoso-travel", "id": "evt-screenshot-1", "timestamp": int(time.time()),
+             "event_type": "purchase", "value": value, "currency_code": "USD", "source": "website",
+             "user_data": {"email_address": ["b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514"]},
+             "properties": {"page_url": "https://www.contoso-travel.com/checkout"}}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=json.dumps(event).encode(),
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+PY
 # Let traffic build up: funnel, problems and duplicates need a few thousand events.
 sleep 12
 keys G
 shot live
-keys e Enter
-wait_for "finding"
+keys Space E Enter
+wait_for "finding(s)"
 shot detail
 keys Escape
+keys Space
 keys 2
 shot funnel
 keys 3
