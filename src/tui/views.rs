@@ -312,7 +312,14 @@ impl Widget for Hints<'_> {
                 continue;
             }
             spans.push(Span::styled(format!(" {keys}"), t.key));
-            spans.push(Span::styled(format!(" {} ", a.describe()), t.hint));
+            let what = match (a, self.app.view) {
+                (Action::Open, View::Funnel) => "this data set's funnel",
+                (Action::Open, View::Problems) => "the events with it",
+                (Action::Open, View::Duplicates) => "the versions",
+                (Action::Back, View::Funnel) if self.app.funnel.chosen.is_some() => "all data sets",
+                _ => a.describe(),
+            };
+            spans.push(Span::styled(format!(" {what} "), t.hint));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
