@@ -7,6 +7,7 @@
 #  3. TCP ingest of 1,000,000 events in events/s (generated to a file first, then streamed by
 #     `cat` so that the sender costs next to nothing), with the same proof.
 # Usage: benches/ingest.sh [SECONDS] [TCP_EVENTS]   (installs wrk from Debian if missing)
+#        BIN=/path/to/other/ecapi-scope benches/ingest.sh   (another build, e.g. a baseline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -16,7 +17,7 @@ out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet --bin ecapi-scope
-bin=$PWD/target/release/ecapi-scope
+bin=${BIN:-$PWD/target/release/ecapi-scope}
 
 # Starts `watch` with the given arguments; sets $pid and $addr (from its "listening on" line).
 start_watch() {

@@ -197,6 +197,11 @@ fn a_first_version_that_left_the_window_is_said() {
     a.update(code(KeyCode::Enter));
     let v = a.versions.as_ref().unwrap();
     assert!(v.first.is_err(), "the first version left the window");
+    assert!(
+        v.paths.contains(&"$.value".to_owned()),
+        "the paths come from the engine's verdict: {:?}",
+        v.paths
+    );
     let text = screen(&a);
     assert!(
         text.contains("first: line 1 of") && text.contains("has left the window"),
@@ -281,4 +286,77 @@ fn the_screens_show_the_numbers_check_reports() {
             "{row}"
         );
     }
+}
+
+#[test]
+fn regression_a_second_drill_loses_the_filter_the_table_had() {
+    let mut a = app(140, 24);
+    a.update(key('/'));
+    for c in "status:error".chars() {
+        a.update(key(c));
+    }
+    a.update(code(KeyCode::Enter));
+    a.update(key('3'));
+    a.update(code(KeyCode::Enter));
+    assert!(a.window.filter().unwrap().text().starts_with("code:"));
+    // Leave the drilled table with a number key and drill again.
+    a.update(key('3'));
+    a.update(key('j'));
+    a.update(code(KeyCode::Enter));
+    a.update(code(KeyCode::Esc));
+    assert_eq!(a.view, View::Problems);
+    assert_eq!(a.window.filter().unwrap().text(), "status:error");
+}
+
+#[test]
+fn regression_funnel_numbers_are_cut_on_narrow_terminals() {
+    for (w, h) in [(80, 24), (100, 40), (120, 40)] {
+        let mut a = app(w, h);
+        a.update(key('2'));
+        let text = screen(&a);
+        let lines = lines(&text);
+        for (stage, n) in [("upper", " 1 "), ("mid", " 2 "), ("lower", " 4 ")] {
+            let line = lines.iter().find(|l| l.starts_with(stage)).unwrap();
+            assert!(line.contains(n), "{w}×{h} {stage}: {line}");
+            assert!(
+                line.contains("invalid") && line.contains("dup"),
+                "{w}×{h}: {line}"
+            );
+        }
+        if h >= 30 {
+            let lag = lines.iter().find(|l| l.contains("<10s")).unwrap();
+            assert!(
+                lag.trim_end().ends_with(" 3") || lag.contains(" 3 "),
+                "{w}×{h}: {lag}"
+            );
+            let email = lines.iter().find(|l| l.contains("email ")).unwrap();
+            assert!(email.contains("25.0%"), "{w}×{h}: {email}");
+        }
+    }
+}
+
+#[test]
+fn regression_the_versions_scroll_past_their_end_and_first_seen_sorts_oldest_first() {
+    let mut a = app(140, 30);
+    a.update(key('4'));
+    a.update(code(KeyCode::Enter));
+    for _ in 0..20 {
+        a.update(code(KeyCode::PageDown));
+    }
+    let v = a.versions.as_ref().unwrap();
+    assert!(
+        v.scroll < v.diff.len(),
+        "scroll {} of {}",
+        v.scroll,
+        v.diff.len()
+    );
+    a.update(code(KeyCode::Esc));
+    // last seen▼ then first seen▼: most recent first, like every ▼.
+    a.update(key('s'));
+    a.update(key('s'));
+    let keys = ecapi_scope::app::analysis::duplicate_keys(&a.agg, &a.dups);
+    let firsts: Vec<i64> = keys.iter().map(|k| k.first_seen_ms).collect();
+    let mut sorted = firsts.clone();
+    sorted.sort_by(|x, y| y.cmp(x));
+    assert_eq!(firsts, sorted);
 }

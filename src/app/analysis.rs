@@ -256,7 +256,7 @@ pub fn duplicate_keys<'a>(agg: &'a Aggregates, s: &DuplicatesState) -> Vec<&'a D
         let o = match s.sort {
             DuplicateSort::Count => a.duplicates.cmp(&b.duplicates),
             DuplicateSort::Recency => a.last_seen_ms.cmp(&b.last_seen_ms),
-            DuplicateSort::FirstSeen => b.first_seen_ms.cmp(&a.first_seen_ms),
+            DuplicateSort::FirstSeen => a.first_seen_ms.cmp(&b.first_seen_ms),
         };
         let o = if s.descending { o.reverse() } else { o };
         o.then(a.first_line.cmp(&b.first_line))

@@ -105,7 +105,11 @@ impl App {
             self.say(format!("cannot filter on {filter}"));
             return;
         };
-        let previous = self.window.filter().cloned();
+        // Drilling again from a drilled table keeps the filter the table had before the first.
+        let previous = match self.drill.take() {
+            Some(d) => d.filter,
+            None => self.window.filter().cloned(),
+        };
         let from = self.view;
         self.switch(View::Live);
         self.window.set_filter(Some(f));
@@ -137,12 +141,15 @@ impl App {
     pub(super) fn duplicates_act(&mut self, action: Action) {
         let page = self.list_page();
         if let Some(v) = self.versions.as_mut() {
+            // The diff scrolls until its last line is at the bottom, not past it.
+            let last = v.diff.len().saturating_sub(page);
             match action {
-                Action::Down => v.scroll += 1,
+                Action::Down => v.scroll = (v.scroll + 1).min(last),
                 Action::Up => v.scroll = v.scroll.saturating_sub(1),
-                Action::PageDown => v.scroll += page,
+                Action::PageDown => v.scroll = (v.scroll + page).min(last),
                 Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
                 Action::Top => v.scroll = 0,
+                Action::Bottom => v.scroll = last,
                 Action::DiffLayout => v.side_by_side = !v.side_by_side,
                 Action::Back => self.versions = None,
                 _ => {}

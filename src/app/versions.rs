@@ -119,6 +119,15 @@ impl Versions {
                 self.paths = crate::engine::diff::differing_paths(&va, &vb);
                 self.diff = diff_lines(&ta, &tb);
             }
+            (None, Some((_, t))) if self.first.is_err() => {
+                // The engine compared them when the duplicate arrived: its verdict has the paths.
+                if let Some(d) = self.latest.as_ref().and_then(|l| l.duplicate.as_ref()) {
+                    if d.paths_known {
+                        self.paths.clone_from(&d.paths);
+                    }
+                }
+                self.diff = t.lines().map(|l| DiffLine::Latest(l.to_owned())).collect();
+            }
             (Some((_, t)), None) => {
                 self.diff = t.lines().map(|l| DiffLine::First(l.to_owned())).collect();
             }

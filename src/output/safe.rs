@@ -1,11 +1,20 @@
 //! Terminal-safe text: payload bytes never reach a terminal raw. Control characters (C0, DEL,
-//! C1) and bidirectional overrides are shown as escapes, so a payload cannot move the cursor,
+//! C1), bidirectional overrides and invisible characters are shown as escapes, so a payload cannot move the cursor,
 //! recolour the screen or reorder what is displayed.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::jsontext::is_unsafe;
+/// What is escaped on screen: what drives a terminal, and characters that draw nothing
+/// (zero-width space and joiners, word joiner, BOM, soft hyphen), so that `a\u{200b}b` never
+/// looks like `ab`.
+fn is_unsafe(c: char) -> bool {
+    crate::jsontext::is_unsafe(c)
+        || matches!(
+            c,
+            '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}'
+        )
+}
 
 /// `s` with every unsafe character replaced by `\u{…}`.
 pub fn safe(s: &str) -> Cow<'_, str> {
@@ -37,6 +46,13 @@ pub fn safe_short(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regression_invisible_characters_look_like_nothing() {
+        assert_eq!(safe("zero\u{200b}width"), "zero\\u{200b}width");
+        assert_eq!(safe("\u{feff}bom"), "\\u{feff}bom");
+        assert_eq!(safe("plain"), "plain");
+    }
 
     #[test]
     fn escapes_what_drives_a_terminal() {

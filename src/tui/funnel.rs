@@ -114,7 +114,7 @@ impl FunnelView<'_> {
             .unwrap_or(0)
             .max(1);
         // Fixed parts of a stage line take 64 columns; the bar gets the rest.
-        let bar_w = (inner.width as usize).saturating_sub(64).clamp(3, 30);
+        let bar_w = (inner.width as usize).saturating_sub(64).min(30);
         let mut lines = vec![Line::from(Span::styled(title.to_owned(), t.title))];
         for (i, st) in n.by_stage.iter().enumerate() {
             if i == 4 && st.events == 0 {
@@ -173,7 +173,7 @@ impl FunnelView<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let max = n.lag.iter().copied().max().unwrap_or(0).max(1);
-        let bar_w = (inner.width as usize).saturating_sub(18).clamp(2, 30);
+        let bar_w = (inner.width as usize).saturating_sub(18).min(30);
         let mut lines = vec![Line::from(Span::styled(
             "lag: timestamp → arrival",
             t.title,
@@ -192,7 +192,7 @@ impl FunnelView<'_> {
     fn coverage(&self, n: &Numbers, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let mut lines = vec![Line::from(Span::styled("identifiers carried", t.title))];
-        let bar_w = (area.width as usize).saturating_sub(23).clamp(2, 20);
+        let bar_w = (area.width as usize).saturating_sub(23).min(20);
         for (k, c) in MatchKey::ALL.iter().zip(n.coverage) {
             let share = percent(*c, n.events);
             let len = ((share / 100.0) * bar_w as f64).round() as usize;
@@ -210,15 +210,51 @@ impl FunnelView<'_> {
         let st = &app.funnel;
         let now_s = app.now_ms.div_euclid(1000);
         let arrow = if st.descending { "▼" } else { "▲" };
-        let header = Row::new(ScoreColumn::ALL.map(|c| {
+        // Narrow terminals drop the rate and the identifier columns before the name shrinks.
+        let wide = area.width >= 110;
+        let shown =
+            |c: &ScoreColumn| wide || !matches!(c, ScoreColumn::Rate | ScoreColumn::Coverage);
+        let header = Row::new(ScoreColumn::ALL.iter().filter(|c| shown(c)).map(|c| {
             let title = c.title();
-            if c == st.sort {
+            if *c == st.sort {
                 Cell::from(Span::styled(format!("{title}{arrow}"), t.key))
             } else {
                 Cell::from(title)
             }
         }))
         .style(t.column);
+        let a = &app.agg;
+        let in_sets: u64 = a.data_sets.values().map(|d| d.events).sum();
+        let without = a.events.saturating_sub(in_sets + a.data_sets_overflow);
+        let mut title = vec![Span::styled(
+            format!(
+                "Scoreboard · {} data sets",
+                thousands(a.data_sets.len() as u64)
+            ),
+            t.title,
+        )];
+        if a.data_sets_overflow > 0 {
+            title.push(Span::styled(
+                format!(
+                    "  {} events of data sets beyond the {}-data-set cap are not listed",
+                    thousands(a.data_sets_overflow),
+                    thousands(crate::engine::aggregate::MAX_DATA_SETS as u64)
+                ),
+                t.warning,
+            ));
+        }
+        if without > 0 {
+            title.push(Span::styled(
+                format!("  {} events without a data_set_id", thousands(without)),
+                t.dim,
+            ));
+        }
+        Paragraph::new(Line::from(title)).render(Rect { height: 1, ..area }, buf);
+        let area = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
         let list = scoreboard(&app.agg, st, app.now_ms);
         let pos = analysis::position_of(list.iter().map(|(k, _)| *k), st.selected.as_ref());
         let height = area.height.saturating_sub(1) as usize;
@@ -234,11 +270,12 @@ impl FunnelView<'_> {
                     .iter()
                     .zip(d.coverage)
                     .filter(|(_, c)| *c > 0)
+                    .rev()
                     .max_by_key(|(_, c)| *c)
                     .map_or("none".to_owned(), |(k, c)| {
                         format!("{} {}", k.name(), pct(c, d.events))
                     });
-                let row = Row::new(vec![
+                let mut cells = vec![
                     Cell::from(format!(
                         "{}{}",
                         if chosen { "● " } else { "" },
@@ -251,7 +288,12 @@ impl FunnelView<'_> {
                     Cell::from(Span::styled(pct(d.duplicates, d.events), t.duplicate)),
                     Cell::from(time_of(d.last_seen_ms)[..8].to_owned()),
                     Cell::from(best),
-                ]);
+                ];
+                if !wide {
+                    cells.remove(7);
+                    cells.remove(2);
+                }
+                let row = Row::new(cells);
                 if i == pos {
                     row.style(t.selected)
                 } else {
@@ -259,7 +301,7 @@ impl FunnelView<'_> {
                 }
             })
             .collect();
-        let widths = [
+        let mut widths = vec![
             Constraint::Fill(3),
             Constraint::Length(10),
             Constraint::Length(7),
@@ -269,6 +311,10 @@ impl FunnelView<'_> {
             Constraint::Length(9),
             Constraint::Length(20),
         ];
+        if !wide {
+            widths.remove(7);
+            widths.remove(2);
+        }
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
@@ -291,14 +337,38 @@ impl Widget for FunnelView<'_> {
             Some(ds) => format!("Funnel · {} (esc: all data sets)", safe_short(ds, 40)),
             None => "Funnel · all data sets (enter on a row below: one of them)".to_owned(),
         };
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(12), Constraint::Fill(1)]).areas(area);
-        let [left, mid, right] = Layout::horizontal([
-            Constraint::Percentage(52),
-            Constraint::Percentage(24),
-            Constraint::Percentage(24),
-        ])
-        .areas(top);
+        // Wide: funnel, lag and identifiers side by side. Narrower: the funnel on its own
+        // row, lag and identifiers under it, so that no number is cut.
+        let (left, mid, right, bottom) = if area.width >= 140 {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Length(12), Constraint::Fill(1)]).areas(area);
+            let [l, m, r] = Layout::horizontal([
+                Constraint::Percentage(52),
+                Constraint::Percentage(24),
+                Constraint::Percentage(24),
+            ])
+            .areas(top);
+            (l, m, r, bottom)
+        } else if area.height < 30 {
+            // Narrow and short: the funnel and the scoreboard; lag and identifiers need room.
+            let [top, bottom] =
+                Layout::vertical([Constraint::Length(12), Constraint::Fill(1)]).areas(area);
+            let title = format!("{title} · lag and identifiers: 140 columns or 30 rows");
+            self.stages(&n, &title, top, buf);
+            self.scoreboard(bottom, buf);
+            return;
+        } else {
+            let [top, below, bottom] = Layout::vertical([
+                Constraint::Length(12),
+                Constraint::Length(11),
+                Constraint::Fill(1),
+            ])
+            .areas(area);
+            let [m, r] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(below);
+            (top, m, r, bottom)
+        };
         self.stages(&n, &title, left, buf);
         self.lag(&n, mid, buf);
         self.coverage(

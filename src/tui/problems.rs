@@ -65,17 +65,27 @@ impl Widget for ProblemsView<'_> {
             ))
             .render(r, buf);
         }
-        let header = Row::new([
-            "sev",
-            "code",
-            "path",
-            "count",
-            "share",
-            "first",
-            "last",
-            "example",
-            "last 30 s",
-        ])
+        // Columns by width: the sparkline narrows, then first and last seen and the sparkline go,
+        // so that code and path always keep room.
+        let spark = match area.width {
+            140.. => 30,
+            110..140 => 15,
+            _ => 0,
+        };
+        let keep = |i: usize| spark > 0 || !matches!(i, 5 | 6 | 8);
+        let titles = [
+            "sev", "code", "path", "count", "share", "first", "last", "example",
+        ];
+        let spark_title = format!("last {spark} s");
+        let header = Row::new(
+            titles
+                .iter()
+                .copied()
+                .chain([spark_title.as_str()])
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, h)| h.to_owned()),
+        )
         .style(t.column);
         let now_s = app.now_ms.div_euclid(1000);
         let pos = st.selected.as_ref().map_or(0, |(code, path)| {
@@ -91,7 +101,7 @@ impl Widget for ProblemsView<'_> {
             .skip(top)
             .take(height)
             .map(|(i, g)| {
-                let row = Row::new(vec![
+                let cells = vec![
                     Cell::from(Span::styled(g.severity.name(), t.severity(g.severity))),
                     Cell::from(g.code.name()),
                     Cell::from(safe_short(&g.path, 60)),
@@ -106,10 +116,17 @@ impl Widget for ProblemsView<'_> {
                         t.dim,
                     )),
                     Cell::from(Span::styled(
-                        sparkline(&g.recent.series(now_s)[30..]),
+                        sparkline(&g.recent.series(now_s)[60 - spark.max(1)..]),
                         t.sparkline,
                     )),
-                ]);
+                ];
+                let row = Row::new(
+                    cells
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep(*i))
+                        .map(|(_, c)| c),
+                );
                 if i == pos {
                     row.style(t.selected)
                 } else {
@@ -117,7 +134,7 @@ impl Widget for ProblemsView<'_> {
                 }
             })
             .collect();
-        let widths = [
+        let widths: Vec<Constraint> = [
             Constraint::Length(7),
             Constraint::Length(26),
             Constraint::Fill(3),
@@ -126,8 +143,13 @@ impl Widget for ProblemsView<'_> {
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Fill(2),
-            Constraint::Length(30),
-        ];
+            Constraint::Length(spark as u16),
+        ]
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, w)| w)
+        .collect();
         Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
