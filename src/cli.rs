@@ -272,7 +272,7 @@ pub struct LimitFlags {
     pub body_timeout: String,
     /// Bytes of request bodies and unfinished lines held at once per listener (at least
     /// --max-body): a request over it waits, then is answered 503.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
     pub inflight_bytes: usize,
 }
 

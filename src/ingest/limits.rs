@@ -37,7 +37,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(60),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            inflight_bytes: 64 * 1024 * 1024,
+            inflight_bytes: 32 * 1024 * 1024,
         }
     }
 }

@@ -22,7 +22,7 @@ use std::sync::{mpsc as std_mpsc, Arc};
 use tokio::sync::{mpsc, oneshot};
 
 /// Raw records kept to diff conflicting duplicates against.
-const RECENT_BUDGET: usize = 64 * 1024 * 1024;
+const RECENT_BUDGET: usize = 32 * 1024 * 1024;
 
 /// How long the hub waits for records before telling the output it is idle.
 const IDLE: std::time::Duration = std::time::Duration::from_millis(100);
