@@ -2,6 +2,7 @@
 //! seen — and, on `Enter`, the key's first and latest versions side by side or as a unified
 //! diff of their pretty JSON, with the paths where they differ.
 
+use super::list;
 use super::text::time_of;
 use super::theme::Theme;
 use crate::app::analysis::duplicate_keys;
@@ -48,14 +49,14 @@ impl DuplicatesView<'_> {
     fn list(&self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
         let st = &app.dups;
-        let list = duplicate_keys(&app.agg, st);
+        let keys = duplicate_keys(&app.agg, st);
         let order = if st.descending { "▼" } else { "▲" };
         let overflow = app.agg.duplicate_keys_overflow;
         let title = Line::from(vec![
             Span::styled(
                 format!(
                     "Duplicates · {} keys collided",
-                    thousands(list.len() as u64)
+                    thousands(keys.len() as u64)
                 ),
                 t.title,
             ),
@@ -70,19 +71,9 @@ impl DuplicatesView<'_> {
                 t.warning,
             ),
         ]);
-        Paragraph::new(title).render(Rect { height: 1, ..area }, buf);
-        let area = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        if list.is_empty() {
-            let r = Rect {
-                y: area.y + 1,
-                height: 1,
-                ..area
-            };
-            Paragraph::new(Span::styled("no duplicates so far", t.ok)).render(r, buf);
+        let area = list::titled(title, area, buf);
+        if keys.is_empty() {
+            list::empty("no duplicates so far", t.ok, area, buf);
         }
         let header = Row::new([
             "data_set_id",
@@ -95,13 +86,13 @@ impl DuplicatesView<'_> {
         ])
         .style(t.column);
         let pos = st.selected.as_ref().map_or(0, |(ds, id)| {
-            list.iter()
+            keys.iter()
                 .position(|k| k.data_set_id == *ds && k.id == *id)
                 .unwrap_or(0)
         });
         let height = area.height.saturating_sub(1) as usize;
         let top = (pos + 1).saturating_sub(height);
-        let rows: Vec<Row> = list
+        let rows: Vec<Row> = keys
             .iter()
             .enumerate()
             .skip(top)
@@ -118,11 +109,7 @@ impl DuplicatesView<'_> {
                     Cell::from(time_of(k.first_seen_ms)[..8].to_owned()),
                     Cell::from(time_of(k.last_seen_ms)[..8].to_owned()),
                 ]);
-                if i == pos {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
+                list::styled(row, i == pos, t)
             })
             .collect();
         let widths = [

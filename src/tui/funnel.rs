@@ -2,6 +2,7 @@
 //! and value per currency, for every data set or the one chosen; beside them the lag histogram
 //! and the match-key coverage; below, the per-data_set_id scoreboard, sortable by any column.
 
+use super::list;
 use super::text::time_of;
 use super::theme::Theme;
 use crate::app::analysis::{self, percent, scoreboard, ScoreColumn};
@@ -249,17 +250,12 @@ impl FunnelView<'_> {
                 t.dim,
             ));
         }
-        Paragraph::new(Line::from(title)).render(Rect { height: 1, ..area }, buf);
-        let area = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        let list = scoreboard(&app.agg, st, app.now_ms);
-        let pos = analysis::position_of(list.iter().map(|(k, _)| *k), st.selected.as_ref());
+        let area = list::titled(Line::from(title), area, buf);
+        let board = scoreboard(&app.agg, st, app.now_ms);
+        let pos = analysis::position_of(board.iter().map(|(k, _)| *k), st.selected.as_ref());
         let height = area.height.saturating_sub(1) as usize;
         let top = (pos + 1).saturating_sub(height);
-        let rows: Vec<Row> = list
+        let rows: Vec<Row> = board
             .iter()
             .enumerate()
             .skip(top)
@@ -294,11 +290,7 @@ impl FunnelView<'_> {
                     cells.remove(2);
                 }
                 let row = Row::new(cells);
-                if i == pos {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
+                list::styled(row, i == pos, t)
             })
             .collect();
         let mut widths = vec![
@@ -319,13 +311,8 @@ impl FunnelView<'_> {
             .header(header)
             .column_spacing(1)
             .render(area, buf);
-        if list.is_empty() {
-            let hint = Rect {
-                y: area.y + 1,
-                height: 1,
-                ..area
-            };
-            Paragraph::new(Span::styled("no data_set_id seen yet", t.dim)).render(hint, buf);
+        if board.is_empty() {
+            list::empty("no data_set_id seen yet", t.dim, area, buf);
         }
     }
 }

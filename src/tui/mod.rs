@@ -7,6 +7,7 @@ mod duplicates;
 mod funnel;
 mod help;
 pub mod highlight;
+mod list;
 mod live;
 mod problems;
 mod sources;

@@ -2,6 +2,7 @@
 //! first and last seen, an example value, and a sparkline of the last minute — sortable by
 //! count, severity or recency. `Enter` lists the events that carry the group.
 
+use super::list;
 use super::text::{sparkline, time_of};
 use super::theme::Theme;
 use crate::app::analysis::{percent, problem_groups};
@@ -11,7 +12,7 @@ use crate::output::thousands;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget};
+use ratatui::widgets::{Cell, Row, Table, Widget};
 
 pub struct ProblemsView<'a> {
     pub app: &'a App,
@@ -23,13 +24,13 @@ impl Widget for ProblemsView<'_> {
         let (app, t) = (self.app, self.theme);
         let st = &app.problems;
         let a = &app.agg;
-        let list = problem_groups(a, st);
+        let groups = problem_groups(a, st);
         let order = if st.descending { "▼" } else { "▲" };
         let title = Line::from(vec![
             Span::styled(
                 format!(
                     "Problems · {} groups of findings by code and path",
-                    thousands(list.len() as u64)
+                    thousands(groups.len() as u64)
                 ),
                 t.title,
             ),
@@ -47,23 +48,9 @@ impl Widget for ProblemsView<'_> {
                 t.warning,
             ),
         ]);
-        Paragraph::new(title).render(Rect { height: 1, ..area }, buf);
-        let table_area = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
-        if list.is_empty() {
-            let r = Rect {
-                y: table_area.y + 1,
-                height: 1,
-                ..table_area
-            };
-            Paragraph::new(Span::styled(
-                "no findings so far: every event is clean",
-                t.ok,
-            ))
-            .render(r, buf);
+        let table_area = list::titled(title, area, buf);
+        if groups.is_empty() {
+            list::empty("no findings so far", t.ok, table_area, buf);
         }
         // Columns by width: the sparkline narrows, then first and last seen and the sparkline go,
         // so that code and path always keep room.
@@ -89,17 +76,16 @@ impl Widget for ProblemsView<'_> {
         .style(t.column);
         let now_s = app.now_ms.div_euclid(1000);
         let pos = st.selected.as_ref().map_or(0, |(code, path)| {
-            list.iter()
+            groups
+                .iter()
                 .position(|g| g.code == *code && g.path == *path)
                 .unwrap_or(0)
         });
-        let height = table_area.height.saturating_sub(1) as usize;
-        let top = (pos + 1).saturating_sub(height);
-        let rows: Vec<Row> = list
+        let rows: Vec<Row> = groups
             .iter()
             .enumerate()
-            .skip(top)
-            .take(height)
+            .skip(list::first_shown(pos, table_area.height))
+            .take(list::shown(table_area.height))
             .map(|(i, g)| {
                 let cells = vec![
                     Cell::from(Span::styled(g.severity.name(), t.severity(g.severity))),
@@ -127,11 +113,7 @@ impl Widget for ProblemsView<'_> {
                         .filter(|(i, _)| keep(*i))
                         .map(|(_, c)| c),
                 );
-                if i == pos {
-                    row.style(t.selected)
-                } else {
-                    row.style(t.text)
-                }
+                list::styled(row, i == pos, t)
             })
             .collect();
         let widths: Vec<Constraint> = [
