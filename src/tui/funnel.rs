@@ -85,12 +85,20 @@ pub fn values(map: &FastMap<String, f64>, n: usize) -> String {
 }
 
 /// A value sum as the JSON report rounds it to cents; an overflowed sum says so.
+/// A value sum to the cent with thousands separators (`28,122,402.00`), as the JSON report
+/// rounds it; an overflowed sum says so.
 pub fn money(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else {
-        "overflow".to_owned()
+    if !v.is_finite() {
+        return "overflow".to_owned();
     }
+    let text = format!("{:.2}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let grouped = match int.parse::<u64>() {
+        Ok(n) if int.len() <= 19 => thousands(n),
+        _ => int.to_owned(),
+    };
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}{grouped}.{frac}")
 }
 
 fn pct(n: u64, of: u64) -> String {
@@ -368,5 +376,17 @@ impl Widget for FunnelView<'_> {
             buf,
         );
         self.scoreboard(bottom, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(super::money(28_122_402.0), "28,122,402.00");
+        assert_eq!(super::money(-1234.5), "-1,234.50");
+        assert_eq!(super::money(0.0), "0.00");
+        assert_eq!(super::money(f64::INFINITY), "overflow");
+        assert_eq!(super::money(1e300).len(), 304, "huge sums are not grouped");
     }
 }
