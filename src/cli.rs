@@ -75,6 +75,34 @@ pub enum Command {
     },
     /// Print the funnel stage of every event type (defaults plus config overrides).
     Stages,
+    /// A sandbox ECAPI endpoint: validates, deduplicates and answers like a receiver, with
+    /// faults and latency injected on request; one NDJSON line per request on standard output.
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4391")]
+    pub listen: String,
+    /// Answer only this path (others get 404).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Answer STATUS (400–599) instead of processing, at RATE (0–1), e.g. 503:0.1;
+    /// repeatable (429 and 503 carry Retry-After: 1).
+    #[arg(long = "fault", value_name = "STATUS:RATE")]
+    pub faults: Vec<String>,
+    /// Latency added to every answer: a duration or a range, e.g. 100ms or 50ms..300ms.
+    #[arg(long)]
+    pub latency: Option<String>,
+    /// Seed of the fault and latency draws (default: random).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// At the end, print counters as JSON on standard error.
+    #[arg(long)]
+    pub stats: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

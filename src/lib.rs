@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod jsontext;
 pub mod live;
 pub mod output;
+pub mod serve;
 pub mod watch;
 
 pub mod app;

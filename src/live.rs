@@ -130,12 +130,36 @@ impl Pipeline {
         out: Box<dyn Output>,
         max_events: Option<u64>,
     ) -> Result<Pipeline> {
+        Pipeline::build(sources, args, settings, out, max_events, None)
+    }
+
+    /// A pipeline whose endpoint is `serve`'s sandbox (faults, latency, a line per request).
+    pub fn with_sandbox(
+        sources: &[String],
+        args: &SourceArgs,
+        settings: &Settings,
+        out: Box<dyn Output>,
+        sandbox: Arc<crate::ingest::sandbox::Sandbox>,
+    ) -> Result<Pipeline> {
+        Pipeline::build(sources, args, settings, out, None, Some(sandbox))
+    }
+
+    fn build(
+        sources: &[String],
+        args: &SourceArgs,
+        settings: &Settings,
+        out: Box<dyn Output>,
+        max_events: Option<u64>,
+        sandbox: Option<Arc<crate::ingest::sandbox::Sandbox>>,
+    ) -> Result<Pipeline> {
         ingest::init_tls();
         let specs = sources
             .iter()
             .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
             .collect::<Result<Vec<_>>>()?;
-        let opts = Arc::new(options(args, settings)?);
+        let mut opts = options(args, settings)?;
+        opts.sandbox = sandbox;
+        let opts = Arc::new(opts);
         for spec in &specs {
             ingest::check_bind(spec, &opts).map_err(anyhow::Error::msg)?;
         }

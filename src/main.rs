@@ -98,6 +98,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Serve(args) => {
+            apply_engine_flags(&args.source.engine, &mut settings)?;
+            let failed = ecapi_scope::serve::run(&args, &settings)?;
+            Ok(if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
         Command::Rules { format, severity } => {

@@ -4,6 +4,7 @@
 //! kept), so an acknowledged event is never lost.
 
 use super::limits::Reserved;
+use super::sandbox::Answered;
 use super::serve::ConnInfo;
 use super::status::SourceState;
 use super::stream::Seq;
@@ -217,8 +218,12 @@ pub async fn receive(
 async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
     let method = req.method().clone();
     let path = crate::output::safe::safe_short(req.uri().path(), 120);
+    let started = Instant::now();
     let response = answer(&ep, req).await;
     let status = response.status();
+    if let Some(sandbox) = &ep.ctx.opts.sandbox {
+        sandbox.log(request_line(&method, &path, &response, started));
+    }
     if status != StatusCode::OK {
         ep.ctx.status.refused(status.as_u16());
         // A 5xx has already said why (the capture, the pipeline); a refused sender has not.
@@ -258,6 +263,16 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
         Ok(received) => received,
         Err(r) => return r,
     };
+    if let Some(sandbox) = &opts.sandbox {
+        // The body is read first, so that the sender always gets to read the answer.
+        let delay = sandbox.delay();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if let Some(status) = sandbox.fault() {
+            return injected(status);
+        }
+    }
     let (tx, rx) = oneshot::channel();
     let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw));
     rec.reply = Some(tx);
@@ -268,12 +283,63 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
         );
     }
     match rx.await {
-        Ok(reply) => respond(&reply),
+        Ok(reply) => {
+            let mut r = respond(&reply);
+            let [ok, warning, ..] = reply.by_status;
+            let accepted = if r.status() == StatusCode::OK {
+                ok + warning
+            } else {
+                0
+            };
+            r.extensions_mut().insert(Answered {
+                events: reply.total(),
+                accepted,
+                duplicates: reply.duplicates,
+                ..Answered::default()
+            });
+            r
+        }
         Err(_) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the pipeline stopped before the request was processed",
         ),
     }
+}
+
+/// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer.
+fn injected(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut r = error(code, "fault injected by ecapi-scope serve (--fault)");
+    if matches!(status, 429 | 503) {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r.extensions_mut().insert(Answered {
+        fault: Some(status),
+        ..Answered::default()
+    });
+    r
+}
+
+/// `serve`'s line for one request: when, what, the answer, its events and how long it took.
+fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> String {
+    let a = r
+        .extensions()
+        .get::<Answered>()
+        .cloned()
+        .unwrap_or_default();
+    let line = json!({
+        "received": super::now_ms(),
+        "method": method.as_str(),
+        "path": path,
+        "status": r.status().as_u16(),
+        "events": a.events,
+        "accepted": a.accepted,
+        "duplicates": a.duplicates,
+        "fault": a.fault,
+        "latency_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    crate::jsontext::escape_unsafe(&line.to_string()).into_owned()
 }
 
 /// A JSON answer, terminal-safe like every other output (C1 controls, DEL, bidi overrides

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod limits;
 pub mod proxy;
 mod reply;
+pub mod sandbox;
 pub mod serve;
 pub mod spec;
 pub mod status;
@@ -88,6 +89,8 @@ pub struct Reply {
     pub usable: u64,
     /// Events not listed in `events` (past the caps).
     pub omitted: u64,
+    /// Events that were duplicates of one seen before (exact or conflicting).
+    pub duplicates: u64,
     findings: usize,
     /// Set when the records could not be written to the capture file.
     pub capture_error: Option<String>,
@@ -111,6 +114,15 @@ impl Reply {
             });
         if !unusable {
             self.usable += 1;
+        }
+        if findings.iter().any(|f| {
+            matches!(
+                f.code,
+                crate::ecapi::codes::Code::DuplicateExact
+                    | crate::ecapi::codes::Code::DuplicateConflict
+            )
+        }) {
+            self.duplicates += 1;
         }
         if self.events.len() < MAX_REPLY_EVENTS
             && self.findings + findings.len() <= MAX_REPLY_FINDINGS
@@ -156,6 +168,8 @@ pub struct IngestOptions {
     pub shutdown: Arc<tokio::sync::watch::Sender<bool>>,
     /// Connection cap, timeouts and byte budget of the listeners.
     pub limits: limits::Limits,
+    /// `serve`: injected faults, latency and a line per request.
+    pub sandbox: Option<Arc<sandbox::Sandbox>>,
 }
 
 impl IngestOptions {
@@ -184,6 +198,7 @@ impl Default for IngestOptions {
             stop: Arc::default(),
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             limits: limits::Limits::default(),
+            sandbox: None,
         }
     }
 }
