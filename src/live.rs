@@ -315,3 +315,15 @@ pub fn log_states(rt: &tokio::runtime::Runtime, statuses: &[Arc<SourceStatus>]) 
         });
     }
 }
+
+/// Says on standard error which sources failed, and why; whether any did.
+pub fn report_failed(statuses: &[Arc<SourceStatus>]) -> bool {
+    let mut failed = false;
+    for s in statuses {
+        if let crate::ingest::status::SourceState::Failed(reason) = s.state() {
+            eprintln!("ecapi-scope: {} failed: {}", safe(&s.label), safe(&reason));
+            failed = true;
+        }
+    }
+    failed
+}

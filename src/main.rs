@@ -89,23 +89,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Watch(args) => {
             apply_engine_flags(&args.source.engine, &mut settings)?;
-            let failed = ecapi_scope::watch::run(&args, &settings)?;
-            // A source that failed (a port in use, a directory, a socket path taken by a
-            // file) is an I/O error, as for check.
-            Ok(if failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(source_failed(ecapi_scope::watch::run(&args, &settings)?))
         }
         Command::Serve(args) => {
             apply_engine_flags(&args.source.engine, &mut settings)?;
-            let failed = ecapi_scope::serve::run(&args, &settings)?;
-            Ok(if failed {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(source_failed(ecapi_scope::serve::run(&args, &settings)?))
         }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
@@ -259,4 +247,14 @@ fn run_hash(args: &HashArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A source that failed (a port in use, a directory, a socket path taken by a file) is an
+/// I/O error, as for check.
+fn source_failed(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

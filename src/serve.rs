@@ -7,9 +7,7 @@ use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::ingest::hub::NoOutput;
 use crate::ingest::sandbox::{parse_latency, Fault, Sandbox};
-use crate::ingest::status::SourceState;
 use crate::live::{log_states, Pipeline};
-use crate::output::safe::safe;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::sync::Arc;
@@ -87,15 +85,5 @@ pub fn run(args: &ServeArgs, settings: &Settings) -> Result<bool> {
         let stats = serde_json::json!({"hub": summary, "sources": sources});
         eprintln!("{}", crate::jsontext::escape_unsafe(&stats.to_string()));
     }
-    let failed = statuses
-        .iter()
-        .any(|s| matches!(s.state(), SourceState::Failed(_)));
-    if failed {
-        for s in &statuses {
-            if let SourceState::Failed(reason) = s.state() {
-                eprintln!("ecapi-scope: serve failed: {}", safe(&reason));
-            }
-        }
-    }
-    Ok(failed)
+    Ok(crate::live::report_failed(&statuses))
 }

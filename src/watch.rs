@@ -207,12 +207,5 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
             );
         }
     }
-    let mut failed = false;
-    for s in &statuses {
-        if let crate::ingest::status::SourceState::Failed(reason) = s.state() {
-            eprintln!("ecapi-scope: {} failed: {}", safe(&s.label), safe(&reason));
-            failed = true;
-        }
-    }
-    Ok(failed)
+    Ok(crate::live::report_failed(&statuses))
 }

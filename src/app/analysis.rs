@@ -5,6 +5,7 @@
 
 use crate::ecapi::codes::Code;
 use crate::engine::aggregate::{Aggregates, DataSetStats, DuplicateKeyStats, FindingGroup};
+use crate::output::pct as percent;
 use std::cmp::Ordering;
 
 /// Columns of the scoreboard, in the order `s` cycles through them.
@@ -174,15 +175,6 @@ impl DuplicatesState {
     pub fn cycle_sort(&mut self) {
         self.sort = self.sort.next();
         self.descending = true;
-    }
-}
-
-/// Share of `n` in `of`, in percent (0 when `of` is 0).
-pub fn percent(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        n as f64 * 100.0 / of as f64
     }
 }
 

@@ -5,13 +5,13 @@
 use super::list;
 use super::text::time_of;
 use super::theme::Theme;
-use crate::app::analysis::{self, percent, scoreboard, ScoreColumn};
+use crate::app::analysis::{self, scoreboard, ScoreColumn};
 use crate::app::App;
 use crate::engine::aggregate::{StageStats, LAG_LABELS};
 use crate::engine::facts::MatchKey;
 use crate::fasthash::FastMap;
 use crate::output::safe::safe_short;
-use crate::output::thousands;
+use crate::output::{pct as percent, thousands};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -5,10 +5,10 @@
 use super::list;
 use super::text::{sparkline, time_of};
 use super::theme::Theme;
-use crate::app::analysis::{percent, problem_groups};
+use crate::app::analysis::problem_groups;
 use crate::app::App;
 use crate::output::safe::safe_short;
-use crate::output::thousands;
+use crate::output::{pct as percent, thousands};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
