@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod jsontext;
 pub mod live;
 pub mod output;
+pub mod replay;
 pub mod serve;
 pub mod watch;
 

@@ -38,7 +38,7 @@ pub struct Pipeline {
 }
 
 /// `Name: value` or `Name: env:VAR`.
-fn parse_header(text: &str) -> Result<(String, String)> {
+pub fn parse_header(text: &str) -> Result<(String, String)> {
     let (name, value) = text
         .split_once(':')
         .with_context(|| format!("--header {text:?}: expected `Name: value`"))?;

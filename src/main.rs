@@ -95,6 +95,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             apply_engine_flags(&args.source.engine, &mut settings)?;
             Ok(source_failed(ecapi_scope::serve::run(&args, &settings)?))
         }
+        Command::Replay(args) => {
+            apply_engine_flags(&args.engine, &mut settings)?;
+            let all = ecapi_scope::replay::command::run(&args, &settings)?;
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Gen(args) => run_gen(args),
         Command::Hash(args) => run_hash(&args),
         Command::Rules { format, severity } => {

@@ -46,12 +46,13 @@ pub fn run(args: &ServeArgs, settings: &Settings) -> Result<bool> {
                 }
             }
         })?;
-    let sandbox = Sandbox::new(
+    let mut sandbox = Sandbox::new(
         faults,
         latency,
         args.seed.unwrap_or_else(|| fastrand::u64(..)),
         tx,
     );
+    sandbox.retry_after = args.retry_after;
     let mut pipeline = Pipeline::with_sandbox(
         std::slice::from_ref(&source),
         &args.source,

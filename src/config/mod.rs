@@ -49,6 +49,38 @@ struct FileConfig {
     /// Per-code severity: `ip_not_public = "error"`.
     #[serde(default)]
     severity: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    replay: ReplaySettings,
+}
+
+/// `[replay]`: where replays go and what they carry. Its `Debug` masks the token.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySettings {
+    /// The target when `--to` is not given.
+    pub to: Option<String>,
+    /// Hosts replays may go to besides loopback: `host`, `host:port`, `*.domain`.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// The environment variable holding the bearer token.
+    pub token_env: Option<String>,
+    /// The bearer token itself (keep the file owner-only).
+    pub token: Option<String>,
+    /// Extra request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ReplaySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplaySettings")
+            .field("to", &self.to)
+            .field("allow", &self.allow)
+            .field("token_env", &self.token_env)
+            .field("token", &self.token.as_ref().map(|_| "****"))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +98,7 @@ pub struct Settings {
     pub keys: BTreeMap<String, toml::Value>,
     pub theme: Option<String>,
     pub path: Option<String>,
+    pub replay: ReplaySettings,
 }
 
 impl Default for Settings {
@@ -76,6 +109,7 @@ impl Default for Settings {
             keys: BTreeMap::new(),
             theme: None,
             path: None,
+            replay: ReplaySettings::default(),
         }
     }
 }
@@ -120,6 +154,7 @@ impl Settings {
         };
         self.path = Some(path.to_owned());
         self.keys = file.keys;
+        self.replay = file.replay;
         if let Some(t) = file.theme {
             self.theme = Some(t);
         }

@@ -4,7 +4,7 @@
 //! kept), so an acknowledged event is never lost.
 
 use super::limits::Reserved;
-use super::sandbox::Answered;
+use super::sandbox::{Answered, FaultKind};
 use super::serve::ConnInfo;
 use super::status::SourceState;
 use super::stream::Seq;
@@ -269,8 +269,8 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        if let Some(status) = sandbox.fault() {
-            return injected(status);
+        if let Some(kind) = sandbox.fault() {
+            return injected(kind, sandbox.retry_after);
         }
     }
     let (tx, rx) = oneshot::channel();
@@ -306,20 +306,33 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     }
 }
 
-/// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer.
-fn injected(status: u16) -> Response {
+/// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer, or a
+/// reset, which the connection carries out (`ingest::serve`) instead of answering.
+fn injected(kind: FaultKind, retry_after: u64) -> Response {
+    let status = match kind {
+        FaultKind::Status(s) => s,
+        FaultKind::Reset => 503,
+    };
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut r = error(code, "fault injected by ecapi-scope serve (--fault)");
     if matches!(status, 429 | 503) {
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    if kind == FaultKind::Reset {
+        r.extensions_mut().insert(ResetConnection);
     }
     r.extensions_mut().insert(Answered {
-        fault: Some(status),
+        fault: Some(kind),
         ..Answered::default()
     });
     r
 }
+
+/// Marks an answer that must not be sent: the connection is reset instead.
+#[derive(Clone, Copy, Debug)]
+pub struct ResetConnection;
 
 /// `serve`'s line for one request: when, what, the answer, its events and how long it took.
 fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> String {
@@ -332,11 +345,11 @@ fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> 
         "received": super::now_ms(),
         "method": method.as_str(),
         "path": path,
-        "status": r.status().as_u16(),
         "events": a.events,
         "accepted": a.accepted,
         "duplicates": a.duplicates,
-        "fault": a.fault,
+        "fault": a.fault.map(FaultKind::to_json),
+        "status": if a.fault == Some(FaultKind::Reset) { Value::Null } else { r.status().as_u16().into() },
         "latency_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
     crate::jsontext::escape_unsafe(&line.to_string()).into_owned()

@@ -6,28 +6,56 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// A status answered instead of processing, with its probability.
+/// What a drawn fault does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer this status (400–599) instead of processing.
+    Status(u16),
+    /// Reset the connection (TCP RST) without an answer.
+    Reset,
+}
+
+impl FaultKind {
+    /// For the request line: the status, or `"reset"`.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            FaultKind::Status(s) => s.into(),
+            FaultKind::Reset => "reset".into(),
+        }
+    }
+}
+
+/// A fault with its probability.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fault {
-    pub status: u16,
+    pub kind: FaultKind,
     pub rate: f64,
 }
 
 impl Fault {
-    /// `503:0.1`: status 400–599 and a rate 0–1.
+    /// `503:0.1` (status 400–599) or `reset:0.05`, with a rate 0–1.
     pub fn parse(text: &str) -> Result<Fault, String> {
         let bad = || {
             format!(
-                "--fault {text:?}: expected STATUS:RATE, e.g. 503:0.1 (status 400–599, rate 0–1)"
+                "--fault {text:?}: expected STATUS:RATE or reset:RATE, e.g. 503:0.1 \
+                 (status 400–599, rate 0–1)"
             )
         };
-        let (status, rate) = text.split_once(':').ok_or_else(bad)?;
-        let status: u16 = status.trim().parse().map_err(|_| bad())?;
+        let (what, rate) = text.split_once(':').ok_or_else(bad)?;
         let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
-        if !(400..=599).contains(&status) || !(0.0..=1.0).contains(&rate) {
+        if !(0.0..=1.0).contains(&rate) {
             return Err(bad());
         }
-        Ok(Fault { status, rate })
+        let kind = if what.trim().eq_ignore_ascii_case("reset") {
+            FaultKind::Reset
+        } else {
+            let status: u16 = what.trim().parse().map_err(|_| bad())?;
+            if !(400..=599).contains(&status) {
+                return Err(bad());
+            }
+            FaultKind::Status(status)
+        };
+        Ok(Fault { kind, rate })
     }
 }
 
@@ -49,6 +77,8 @@ pub fn parse_latency(text: &str) -> Result<(Duration, Duration), String> {
 pub struct Sandbox {
     pub faults: Vec<Fault>,
     pub latency: (Duration, Duration),
+    /// Seconds said in `Retry-After` on injected 429 and 503 answers.
+    pub retry_after: u64,
     rng: Mutex<fastrand::Rng>,
     log: SyncSender<String>,
 }
@@ -72,6 +102,7 @@ impl Sandbox {
         Sandbox {
             faults,
             latency,
+            retry_after: 1,
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             log,
         }
@@ -90,12 +121,12 @@ impl Sandbox {
     }
 
     /// The fault to answer with, if one is drawn: each fault in turn, with its rate.
-    pub fn fault(&self) -> Option<u16> {
+    pub fn fault(&self) -> Option<FaultKind> {
         let mut rng = self.rng.lock().ok()?;
         self.faults
             .iter()
             .find(|f| rng.f64() < f.rate)
-            .map(|f| f.status)
+            .map(|f| f.kind)
     }
 
     /// Hands a request's line to the printer; dropped (never blocking) if it cannot keep up.
@@ -110,7 +141,7 @@ pub struct Answered {
     pub events: u64,
     pub accepted: u64,
     pub duplicates: u64,
-    pub fault: Option<u16>,
+    pub fault: Option<FaultKind>,
     pub latency_ms: u64,
 }
 
@@ -123,10 +154,15 @@ mod tests {
         assert_eq!(
             Fault::parse("503:0.25"),
             Ok(Fault {
-                status: 503,
+                kind: FaultKind::Status(503),
                 rate: 0.25
             })
         );
+        assert_eq!(
+            Fault::parse("reset:1").map(|f| f.kind),
+            Ok(FaultKind::Reset)
+        );
+        assert!(Fault::parse("reboot:0.1").is_err());
         assert!(Fault::parse("200:0.1").is_err());
         assert!(Fault::parse("503:1.5").is_err());
         assert!(Fault::parse("503").is_err());
@@ -146,14 +182,14 @@ mod tests {
         let (tx, _rx) = std::sync::mpsc::sync_channel(1);
         let always = Sandbox::new(
             vec![Fault {
-                status: 503,
+                kind: FaultKind::Status(503),
                 rate: 1.0,
             }],
             (Duration::ZERO, Duration::ZERO),
             1,
             tx.clone(),
         );
-        assert_eq!(always.fault(), Some(503));
+        assert_eq!(always.fault(), Some(FaultKind::Status(503)));
         let never = Sandbox::new(Vec::new(), (Duration::ZERO, Duration::ZERO), 1, tx);
         assert_eq!(never.fault(), None);
     }

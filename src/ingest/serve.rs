@@ -2,12 +2,14 @@
 //! (connection cap with eviction of the longest-idle, header, idle and body timeouts, the
 //! byte budget), TCP keepalive, and a graceful stop that finishes the answers owed.
 
+use super::http::ResetConnection;
 use super::limits::{self, Admission, Conn, Gate, Tracked};
 use super::status::Counters;
 use super::Ctx;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -95,10 +97,35 @@ async fn connection(
     ctx: Ctx,
 ) {
     let limits = &ctx.opts.limits;
+    // A second handle on the socket, for `serve --fault reset:RATE` to reset it through.
+    let resettable = ctx
+        .opts
+        .sandbox
+        .as_ref()
+        .and_then(|_| stream.as_fd().try_clone_to_owned().ok())
+        .map(Arc::new);
     let io = TokioIo::new(Tracked::new(stream, Arc::clone(&admitted.conn)));
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(info.clone());
-        hyper::service::Service::call(&TowerToHyperService::new(app.clone()), req)
+        let answer = hyper::service::Service::call(&TowerToHyperService::new(app.clone()), req);
+        let resettable = resettable.clone();
+        async move {
+            let r = match answer.await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            if r.extensions().get::<ResetConnection>().is_some() {
+                // Linger 0: closing sends RST; the error makes hyper close without answering.
+                if let Some(fd) = &resettable {
+                    let _ = socket2::SockRef::from(fd.as_ref()).set_linger(Some(Duration::ZERO));
+                }
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection reset (serve --fault reset)",
+                ));
+            }
+            Ok(r)
+        }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -122,7 +149,11 @@ async fn connection(
     if let Some(Err(e)) = served {
         // A client that goes away or times out is not the endpoint's failure; say it only
         // when it is something else.
-        if !(e.is_incomplete_message() || e.is_timeout() || e.to_string().contains("reset")) {
+        if !(e.is_incomplete_message()
+            || e.is_timeout()
+            || e.is_user()
+            || e.to_string().contains("reset"))
+        {
             ctx.status.error(format!("connection: {e}"));
         }
     }

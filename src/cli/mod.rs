@@ -1,6 +1,9 @@
 //! Command-line arguments, as clap derive types. Raw arguments only: `main` resolves them.
 
+mod replay;
+
 use clap::{Parser, Subcommand, ValueEnum};
+pub use replay::{ReplayArgs, ReplayFormat};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -78,6 +81,9 @@ pub enum Command {
     /// A sandbox ECAPI endpoint: validates, deduplicates and answers like a receiver, with
     /// faults and latency injected on request; one NDJSON line per request on standard output.
     Serve(Box<ServeArgs>),
+    /// Send events from files or captures to a receiver (loopback or allow-listed), with
+    /// retries, and report what it accepted, rejected and failed.
+    Replay(Box<ReplayArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,10 +94,14 @@ pub struct ServeArgs {
     /// Answer only this path (others get 404).
     #[arg(long)]
     pub path: Option<String>,
-    /// Answer STATUS (400–599) instead of processing, at RATE (0–1), e.g. 503:0.1;
-    /// repeatable (429 and 503 carry Retry-After: 1).
+    /// Answer STATUS (400–599) instead of processing, at RATE (0–1), e.g. 503:0.1, or reset
+    /// the connection without an answer: reset:0.05; repeatable (429 and 503 carry
+    /// Retry-After).
     #[arg(long = "fault", value_name = "STATUS:RATE")]
     pub faults: Vec<String>,
+    /// Seconds said in Retry-After on injected 429 and 503 answers.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
     /// Latency added to every answer: a duration or a range, e.g. 100ms or 50ms..300ms.
     #[arg(long)]
     pub latency: Option<String>,

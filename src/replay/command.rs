@@ -1,0 +1,291 @@
+//! `ecapi-scope replay`: inputs → requests → the receiver, with a progress bar on a terminal,
+//! one NDJSON line per request on request, and a summary. Exit 0 only when every event was
+//! accepted, 1 otherwise, 2 for usage or I/O errors (`Err`).
+
+use super::prepare::{prepare, Prepared, Shaping};
+use super::send::{Exchange, SendConfig, Sender};
+use super::summary::Summary;
+use super::target::{Secret, Target};
+use crate::cli::{ReplayArgs, ReplayFormat};
+use crate::config::Settings;
+use crate::engine::time::parse_duration;
+use anyhow::{bail, Context, Result};
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where a replay goes when neither `--to` nor the config says: `serve`'s default address.
+pub const DEFAULT_TARGET: &str = "http://127.0.0.1:4391/";
+
+/// Header names whose values are secrets: masked wherever headers are shown.
+pub fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "cookie",
+        "token",
+        "secret",
+        "key",
+        "password",
+        "signature",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+/// Runs the command; `Ok(true)` when every event was accepted.
+pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
+    let cfg = send_config(args, settings)?;
+    let filter = match &args.filter {
+        Some(t) => {
+            Some(crate::filter::Filter::parse(t).with_context(|| format!("--filter {t:?}"))?)
+        }
+        None => None,
+    };
+    let now_ms = crate::ingest::now_ms();
+    let loaded = super::load(&args.inputs, settings, now_ms);
+    if !loaded.errors.is_empty() {
+        bail!("{}", loaded.errors.join("; "));
+    }
+    let shaping = Shaping {
+        ids: args.ids,
+        shift_to: args.shift_timestamps.then_some(now_ms.div_euclid(1000)),
+        send_invalid: args.send_invalid,
+        batch_size: args.batch_size as usize,
+        envelope_key: args
+            .envelope_key
+            .clone()
+            .unwrap_or_else(|| settings.engine.walk.batch_key.clone()),
+        now: now_ms.div_euclid(1000),
+        seed: args.seed,
+    };
+    let mut prepared = prepare(&loaded.records, &settings.engine, filter.as_ref(), &shaping);
+    drop(loaded.records);
+    report_held(&prepared);
+    if args.dry_run {
+        dry_run(&cfg, &prepared)?;
+        return Ok(prepared.held.is_empty());
+    }
+    let mut summary = send(args, cfg.clone(), &mut prepared)?;
+    summary.too_long = loaded.too_long;
+    let text = summary.to_text(&cfg.target.shown());
+    match args.format {
+        ReplayFormat::Text => io::stdout().write_all(text.as_bytes())?,
+        ReplayFormat::Ndjson => eprint!("{text}"),
+        ReplayFormat::Json => {
+            let mut v = summary.to_json();
+            v["target"] = cfg.target.shown().into();
+            writeln!(io::stdout(), "{v}")?;
+        }
+    }
+    Ok(summary.all_accepted())
+}
+
+fn duration(flag: &str, text: &str) -> Result<Duration> {
+    parse_duration(text)
+        .with_context(|| format!("--{flag} {text:?}: expected a duration like 10s or 500ms"))
+}
+
+/// The target (allow-listed before anything is read or sent), the token and the limits.
+fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
+    let r = &settings.replay;
+    let to = args
+        .to
+        .as_deref()
+        .or(r.to.as_deref())
+        .unwrap_or(DEFAULT_TARGET);
+    let target = Target::parse(to, &r.allow).map_err(anyhow::Error::msg)?;
+    let from_env = |var: &str| -> Result<Secret> {
+        let t = std::env::var(var)
+            .with_context(|| format!("--token-env: environment variable {var} is not set"))?;
+        Ok(Secret::new(t, format!("${var}")))
+    };
+    let token = match (&args.token_env, &r.token_env, &r.token) {
+        (Some(var), _, _) | (None, Some(var), _) => Some(from_env(var)?),
+        (None, None, Some(t)) => {
+            warn_if_readable(settings.path.as_deref());
+            Some(Secret::new(t.clone(), "the config file".into()))
+        }
+        (None, None, None) => None,
+    };
+    let mut headers: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for h in &args.headers {
+        headers.push(crate::live::parse_header(h)?);
+    }
+    for (k, v) in &headers {
+        reqwest::header::HeaderName::from_bytes(k.as_bytes())
+            .with_context(|| format!("header {k:?}: not a valid header name"))?;
+        reqwest::header::HeaderValue::from_str(v)
+            .with_context(|| format!("header {k}: the value is not a valid header value"))?;
+    }
+    if let Some(rate) = args.rate {
+        anyhow::ensure!(rate > 0.0 && rate.is_finite(), "--rate must be more than 0");
+    }
+    Ok(SendConfig {
+        target,
+        token,
+        headers,
+        rate: args.rate,
+        concurrency: args.concurrency as usize,
+        retries: args.retries,
+        timeout: duration("timeout", &args.timeout)?,
+        backoff: duration("backoff", &args.backoff)?,
+        max_backoff: duration("max-backoff", &args.max_backoff)?,
+        max_wait: duration("max-wait", &args.max_wait)?,
+    })
+}
+
+/// A token in a config file others can read is a leaked token: say so.
+fn warn_if_readable(path: Option<&str>) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = path else { return };
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "ecapi-scope: warning: {path} holds a replay token and others can read it \
+                 (chmod 600 {path}, or use token_env)"
+            );
+        }
+    }
+}
+
+fn report_held(p: &Prepared) {
+    const SHOWN: usize = 5;
+    for h in p.held.iter().take(SHOWN) {
+        let why = h.finding.as_ref().map_or(String::new(), |f| {
+            format!(
+                ": {} ({})",
+                f.code.name(),
+                crate::output::safe::safe_short(&f.message, 120)
+            )
+        });
+        let at = match h.origin.index {
+            Some(i) => format!("line {} (event {i})", h.origin.line),
+            None => format!("line {}", h.origin.line),
+        };
+        eprintln!(
+            "ecapi-scope: held back {at} of input {}: {}{why}",
+            h.origin.input + 1,
+            h.status.name()
+        );
+    }
+    if p.held.len() > SHOWN {
+        eprintln!("ecapi-scope: … and {} more held back", p.held.len() - SHOWN);
+    }
+    if !p.held.is_empty() {
+        eprintln!("ecapi-scope: invalid events are not sent; --send-invalid sends them");
+    }
+}
+
+/// Each request as it would go, secrets masked; nothing is sent.
+fn dry_run(cfg: &SendConfig, p: &Prepared) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for r in &p.requests {
+        writeln!(out, "POST {} HTTP/1.1", cfg.target.shown())?;
+        writeln!(out, "content-type: application/json")?;
+        writeln!(out, "accept: application/json")?;
+        if let Some(t) = &cfg.token {
+            writeln!(out, "authorization: Bearer {t}")?;
+        }
+        for (k, v) in &cfg.headers {
+            let v = if is_secret_header(k) { "****" } else { v };
+            writeln!(
+                out,
+                "{}: {}",
+                k.to_ascii_lowercase(),
+                crate::output::safe::safe(v)
+            )?;
+        }
+        let body = String::from_utf8_lossy(&r.body);
+        writeln!(out, "\n{}\n", crate::output::safe::safe(&body))?;
+    }
+    out.flush()?;
+    eprintln!(
+        "ecapi-scope: dry run: {} requests, {} events, nothing sent",
+        p.requests.len(),
+        p.events()
+    );
+    Ok(())
+}
+
+/// Sends every request; stops starting new ones on INT or TERM.
+fn send(args: &ReplayArgs, cfg: SendConfig, p: &mut Prepared) -> Result<Summary> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let sender = Arc::new(Sender::new(cfg).map_err(anyhow::Error::msg)?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let bar = progress(args, p.events() as u64);
+    let bodies: Vec<_> = p
+        .requests
+        .iter_mut()
+        .enumerate()
+        .map(|(i, r)| (i, std::mem::take(&mut r.body), r.events.len()))
+        .collect();
+    let mut summary = Summary {
+        held_invalid: p.held.len() as u64,
+        filtered_out: p.filtered_out,
+        ..Summary::default()
+    };
+    let started = Instant::now();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut write_error: Option<io::Error> = None;
+    let ndjson = args.format == ReplayFormat::Ndjson;
+    let on = &mut |x: Exchange| {
+        summary.add(&x);
+        if let Some(b) = &bar {
+            b.inc(x.verdicts.len() as u64);
+            b.set_message(format!(
+                "accepted {} rejected {} failed {}",
+                summary.accepted, summary.rejected, summary.failed
+            ));
+        }
+        if ndjson && write_error.is_none() {
+            let line = super::line::line(&x, &p.requests[x.request]);
+            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                write_error = Some(e);
+            }
+        }
+    };
+    let flag = Arc::clone(&stop);
+    let total = rt.block_on(async move {
+        let watch = tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            flag.store(true, Ordering::Relaxed);
+        });
+        let started = sender.send_all(bodies, &stop, on).await;
+        watch.abort();
+        started
+    });
+    summary.elapsed = started.elapsed();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let left: usize = p.requests[total..].iter().map(|r| r.events.len()).sum();
+    summary.not_sent = left as u64;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    Ok(summary)
+}
+
+fn progress(args: &ReplayArgs, events: u64) -> Option<indicatif::ProgressBar> {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(events);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} events {per_sec} eta {eta}  {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
