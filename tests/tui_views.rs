@@ -31,7 +31,10 @@ fn dark() -> Theme {
 /// Runs the effects as the TUI's loop would (highlighting on this thread).
 fn run(app: &mut App, effects: Vec<Effect>) {
     let syntaxes = syntect::parsing::SyntaxSet::load_defaults_newlines();
-    for Effect::Highlight { seq, raw, as_text } in effects {
+    for effect in effects {
+        let Effect::Highlight { seq, raw, as_text } = effect else {
+            continue;
+        };
         let doc: Doc = if as_text {
             highlight::text(&raw)
         } else {

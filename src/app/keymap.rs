@@ -41,6 +41,12 @@ pub enum Action {
     Sort,
     Reverse,
     DiffLayout,
+    ViewReplay,
+    Replay,
+    ReplayEdit,
+    ReplayFiltered,
+    CopyCurl,
+    ReplayIds,
 }
 
 /// Where an action does something (for the hint bar).
@@ -54,7 +60,7 @@ pub enum Scope {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
         Action::NextView,
@@ -85,6 +91,12 @@ impl Action {
         Action::Sort,
         Action::Reverse,
         Action::DiffLayout,
+        Action::ViewReplay,
+        Action::Replay,
+        Action::ReplayEdit,
+        Action::ReplayFiltered,
+        Action::CopyCurl,
+        Action::ReplayIds,
     ];
 
     pub fn name(self) -> &'static str {
@@ -136,6 +148,12 @@ impl Action {
             Action::Sort => ("sort", "sort by the next column", Analysis),
             Action::Reverse => ("reverse", "reverse the order", Analysis),
             Action::DiffLayout => ("diff_layout", "side by side / unified diff", Analysis),
+            Action::ViewReplay => ("view_replay", "Replay view", Everywhere),
+            Action::Replay => ("replay", "replay (marked, selected, both versions)", Live),
+            Action::ReplayEdit => ("replay_edit", "edit in $EDITOR, then replay", Live),
+            Action::ReplayFiltered => ("replay_filtered", "replay every event shown", Live),
+            Action::CopyCurl => ("copy_curl", "copy as curl", Live),
+            Action::ReplayIds => ("replay_ids", "replay with kept / fresh ids", Live),
         }
     }
 
@@ -275,6 +293,7 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("2", Action::ViewFunnel),
     ("3", Action::ViewProblems),
     ("4", Action::ViewDuplicates),
+    ("5", Action::ViewReplay),
     ("6", Action::ViewSources),
     (":", Action::Command),
     ("/", Action::Filter),
@@ -303,6 +322,11 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("s", Action::Sort),
     ("S", Action::Reverse),
     ("u", Action::DiffLayout),
+    ("r", Action::Replay),
+    ("R", Action::ReplayEdit),
+    ("ctrl+r", Action::ReplayFiltered),
+    ("y", Action::CopyCurl),
+    ("i", Action::ReplayIds),
 ];
 
 impl Default for Keymap {

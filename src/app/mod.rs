@@ -9,6 +9,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 mod live;
+pub mod replay;
 pub mod row;
 pub mod sink;
 pub mod versions;
@@ -27,23 +28,25 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use window::Window;
 
-/// The views, numbered as the keys that reach them. Replay will take number 5.
+/// The views, numbered as the keys that reach them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Live,
     Funnel,
     Problems,
     Duplicates,
+    Replay,
     Sources,
 }
 
 impl View {
     /// The views that exist, in switching order.
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Live,
         View::Funnel,
         View::Problems,
         View::Duplicates,
+        View::Replay,
         View::Sources,
     ];
 
@@ -53,6 +56,7 @@ impl View {
             View::Funnel => "funnel",
             View::Problems => "problems",
             View::Duplicates => "duplicates",
+            View::Replay => "replay",
             View::Sources => "sources",
         }
     }
@@ -63,6 +67,7 @@ impl View {
             View::Funnel => "Funnel",
             View::Problems => "Problems",
             View::Duplicates => "Duplicates",
+            View::Replay => "Replay",
             View::Sources => "Sources",
         }
     }
@@ -73,6 +78,7 @@ impl View {
             View::Funnel => 2,
             View::Problems => 3,
             View::Duplicates => 4,
+            View::Replay => 5,
             View::Sources => 6,
         }
     }
@@ -92,7 +98,11 @@ pub enum Mode {
     Normal,
     Filter(LineInput),
     Command(LineInput),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    /// A replay waiting for Enter (several events, invalid ones, or an edited payload).
+    Confirm(Box<replay::Confirm>),
 }
 
 /// A source as last seen, for the header and the Sources view.
@@ -137,6 +147,20 @@ pub struct Setup {
     pub capture: Option<String>,
     pub capture_problem: Option<String>,
     pub demo: bool,
+    pub replay: ReplaySetup,
+    /// The engine's settings, to validate an edited payload before it is replayed.
+    pub engine: crate::engine::EngineConfig,
+}
+
+/// Where `r` sends.
+#[derive(Clone, Debug, Default)]
+pub struct ReplaySetup {
+    /// The target as shown (a password masked).
+    pub target: Option<String>,
+    /// Why the target is refused (not on the allow-list); `r` says it instead of sending.
+    pub refusal: Option<String>,
+    /// The variable holding the token, for copied `curl` commands.
+    pub token_env: Option<String>,
 }
 
 pub enum Msg {
@@ -149,6 +173,15 @@ pub enum Msg {
     /// Events the display could not take, so far.
     Dropped(u64),
     Highlighted(u64, Arc<Doc>),
+    /// A replay's exchange ended (send number, exchange).
+    Replayed(u64, Box<replay::Outcome>),
+    /// The editor closed on event `seq`: the payload it left, or why there is none.
+    Edited {
+        seq: u64,
+        result: Result<Vec<u8>, String>,
+    },
+    /// Something to say (what a copy did).
+    Say(String),
     /// The clock, unix milliseconds.
     Tick(i64),
     Quit,
@@ -164,6 +197,15 @@ pub enum Effect {
         raw: Arc<[u8]>,
         as_text: bool,
     },
+    /// Send each event to the replay target, then send `Msg::Replayed` for each.
+    Replay {
+        sends: Vec<(u64, replay::Item)>,
+        ids: crate::replay::prepare::Ids,
+    },
+    /// Open the payload in `$EDITOR` (the terminal suspended), then send `Msg::Edited`.
+    Edit { seq: u64, raw: Arc<[u8]> },
+    /// Put `text` on the clipboard (OSC 52) and in a file named after `name`.
+    Copy { text: String, name: String },
 }
 
 /// A paused view: rows that arrive are held back (up to the window's size, the rest counted as
@@ -205,6 +247,7 @@ pub struct App {
     /// The versions of the duplicate key opened in the Duplicates view.
     pub versions: Option<versions::Versions>,
     pub drill: Option<Drill>,
+    pub replays: replay::ReplayLog,
     pub quit: bool,
     keep: usize,
     /// Rows that overflowed earlier pauses (dropped by the display).
@@ -239,6 +282,7 @@ impl App {
             dups: analysis::DuplicatesState::default(),
             versions: None,
             drill: None,
+            replays: replay::ReplayLog::default(),
             quit: false,
             keep: keep.max(1),
             overflowed: 0,
@@ -290,6 +334,9 @@ impl App {
                     self.message = None;
                 }
             }
+            Msg::Replayed(n, x) => self.replayed(n, x),
+            Msg::Edited { seq, result } => self.edited(seq, result),
+            Msg::Say(text) => self.say(text),
             Msg::Quit => self.quit = true,
         }
         fx
@@ -356,6 +403,11 @@ impl App {
                 }
                 return;
             }
+            Mode::Confirm(_) => {
+                let action = self.keymap.action(&k);
+                self.confirm_key(action, fx);
+                return;
+            }
             Mode::Normal => {}
         }
         if let Some(action) = self.keymap.action(&k) {
@@ -382,12 +434,21 @@ impl App {
             Action::ViewProblems => self.switch(View::Problems),
             Action::ViewDuplicates => self.switch(View::Duplicates),
             Action::ViewSources => self.switch(View::Sources),
+            Action::ViewReplay => self.switch(View::Replay),
             Action::Command => self.mode = Mode::Command(LineInput::default()),
             Action::Filter if self.view == View::Live && self.detail.is_none() => {
                 let text = self.window.filter().map(|f| f.text().to_owned());
                 self.mode = Mode::Filter(LineInput::with(text.unwrap_or_default()));
             }
+            Action::Replay
+            | Action::ReplayEdit
+            | Action::ReplayFiltered
+            | Action::CopyCurl
+            | Action::ReplayIds => {
+                self.replay_act(action, fx);
+            }
             _ if self.view == View::Sources => self.sources_act(action),
+            _ if self.view == View::Replay => self.replay_view_act(action),
             _ if self.view == View::Funnel => self.funnel_act(action),
             _ if self.view == View::Problems => self.problems_act(action),
             _ if self.view == View::Duplicates => self.duplicates_act(action),

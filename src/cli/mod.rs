@@ -50,6 +50,10 @@ pub struct TuiArgs {
     /// Show only the events that match this filter at start (see `/` in the UI).
     #[arg(long, allow_hyphen_values = true)]
     pub filter: Option<String>,
+    /// Where `r` replays events (default: the config's [replay] to, else serve's
+    /// http://127.0.0.1:4391/); hosts other than loopback must be on [replay] allow.
+    #[arg(long)]
+    pub replay_to: Option<String>,
     /// Append each frame's drawing time (microseconds) and the final counters to this file.
     #[arg(long, hide = true)]
     pub frame_log: Option<PathBuf>,

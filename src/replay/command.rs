@@ -89,19 +89,58 @@ fn duration(flag: &str, text: &str) -> Result<Duration> {
 
 /// The target (allow-listed before anything is read or sent), the token and the limits.
 fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
-    let r = &settings.replay;
     let to = args
         .to
         .as_deref()
-        .or(r.to.as_deref())
+        .or(settings.replay.to.as_deref())
         .unwrap_or(DEFAULT_TARGET);
+    let mut cfg = send_config_for(
+        to,
+        settings,
+        args.token_env.as_deref(),
+        args.concurrency as usize,
+    )?;
+    for h in &args.headers {
+        let (k, v) = crate::live::parse_header(h)?;
+        check_header(&k, &v)?;
+        cfg.headers.push((k, v));
+    }
+    if let Some(rate) = args.rate {
+        anyhow::ensure!(rate > 0.0 && rate.is_finite(), "--rate must be more than 0");
+    }
+    cfg.rate = args.rate;
+    cfg.retries = args.retries;
+    cfg.timeout = duration("timeout", &args.timeout)?;
+    cfg.backoff = duration("backoff", &args.backoff)?;
+    cfg.max_backoff = duration("max-backoff", &args.max_backoff)?;
+    cfg.max_wait = duration("max-wait", &args.max_wait)?;
+    Ok(cfg)
+}
+
+fn check_header(k: &str, v: &str) -> Result<()> {
+    reqwest::header::HeaderName::from_bytes(k.as_bytes())
+        .with_context(|| format!("header {k:?}: not a valid header name"))?;
+    reqwest::header::HeaderValue::from_str(v)
+        .with_context(|| format!("header {k}: the value is not a valid header value"))?;
+    Ok(())
+}
+
+/// What a replay to `to` sends with, from the config (`[replay]`: allow-list, token,
+/// headers) and `token_env` (a flag, over the config): the defaults of every limit.
+pub fn send_config_for(
+    to: &str,
+    settings: &Settings,
+    token_env: Option<&str>,
+    concurrency: usize,
+) -> Result<SendConfig> {
+    let r = &settings.replay;
     let target = Target::parse(to, &r.allow).map_err(anyhow::Error::msg)?;
     let from_env = |var: &str| -> Result<Secret> {
         let t = std::env::var(var)
             .with_context(|| format!("--token-env: environment variable {var} is not set"))?;
         Ok(Secret::new(t, format!("${var}")))
     };
-    let token = match (&args.token_env, &r.token_env, &r.token) {
+    let token = match (token_env, r.token_env.as_deref(), &r.token) {
         (Some(var), _, _) | (None, Some(var), _) => Some(from_env(var)?),
         (None, None, Some(t)) => {
             warn_if_readable(settings.path.as_deref());
@@ -109,34 +148,25 @@ fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
         }
         (None, None, None) => None,
     };
-    let mut headers: Vec<(String, String)> = r
+    let headers: Vec<(String, String)> = r
         .headers
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    for h in &args.headers {
-        headers.push(crate::live::parse_header(h)?);
-    }
     for (k, v) in &headers {
-        reqwest::header::HeaderName::from_bytes(k.as_bytes())
-            .with_context(|| format!("header {k:?}: not a valid header name"))?;
-        reqwest::header::HeaderValue::from_str(v)
-            .with_context(|| format!("header {k}: the value is not a valid header value"))?;
-    }
-    if let Some(rate) = args.rate {
-        anyhow::ensure!(rate > 0.0 && rate.is_finite(), "--rate must be more than 0");
+        check_header(k, v)?;
     }
     Ok(SendConfig {
         target,
         token,
         headers,
-        rate: args.rate,
-        concurrency: args.concurrency as usize,
-        retries: args.retries,
-        timeout: duration("timeout", &args.timeout)?,
-        backoff: duration("backoff", &args.backoff)?,
-        max_backoff: duration("max-backoff", &args.max_backoff)?,
-        max_wait: duration("max-wait", &args.max_wait)?,
+        rate: None,
+        concurrency,
+        retries: 5,
+        timeout: Duration::from_secs(10),
+        backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_secs(10),
+        max_wait: Duration::from_secs(60),
     })
 }
 

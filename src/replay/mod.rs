@@ -6,6 +6,7 @@
 
 pub mod answer;
 pub mod command;
+pub mod curl;
 pub mod edit;
 pub mod line;
 pub mod prepare;

@@ -213,6 +213,19 @@ fn judge(
     text: &[u8],
     now: i64,
 ) -> (Status, Option<String>, Option<Finding>) {
+    let (status, id, findings) = validate(validator, cfg, text, now);
+    let top = findings.iter().max_by_key(|f| f.severity()).cloned();
+    (status, id, top)
+}
+
+/// Validates one event's text as it will be sent (severities in force applied): its status,
+/// id and findings. A batch gives its worst event's.
+pub fn validate(
+    validator: &mut Validator,
+    cfg: &EngineConfig,
+    text: &[u8],
+    now: i64,
+) -> (Status, Option<String>, Vec<Finding>) {
     match validator.validate(text, now) {
         Validation::Failure(f) => {
             let finding = Finding {
@@ -223,19 +236,18 @@ fn judge(
                 message: f.message,
                 hint: None,
             };
-            (Status::Malformed, None, Some(finding))
+            (Status::Malformed, None, vec![finding])
         }
         Validation::Events { events, .. } => {
-            let mut worst = (Status::Ok, None, None);
+            let mut worst: Option<(Status, Option<String>, Vec<Finding>)> = None;
             for ev in events.iter_mut() {
                 cfg.severity.apply(&mut ev.findings);
                 let status = Status::of(&ev.findings);
-                if worst.1.is_none() || status > worst.0 {
-                    let top = ev.findings.iter().max_by_key(|f| f.severity()).cloned();
-                    worst = (status, ev.id.get().map(str::to_owned), top);
+                if worst.as_ref().is_none_or(|w| status > w.0) {
+                    worst = Some((status, ev.id.get().map(str::to_owned), ev.findings.clone()));
                 }
             }
-            worst
+            worst.unwrap_or((Status::Ok, None, Vec::new()))
         }
     }
 }

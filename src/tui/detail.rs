@@ -99,6 +99,7 @@ impl DetailView<'_> {
             ));
             lines.push(Line::from(spans));
         }
+        lines.extend(super::replay::detail_lines(self.app, r.seq, r.status, t));
         lines
     }
 

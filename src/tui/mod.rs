@@ -4,12 +4,14 @@
 
 mod detail;
 mod duplicates;
+mod effects;
 mod funnel;
 mod help;
 pub mod highlight;
 mod list;
 mod live;
 mod problems;
+mod replay;
 mod sources;
 mod term;
 pub mod text;
@@ -30,6 +32,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use theme::Theme;
 
@@ -77,6 +80,7 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
     } else {
         args.sources.clone()
     };
+    let replay_setup = replay_target(args, settings)?;
     let (sink, feed) = TuiSink::new(&sources, &settings.engine.walk.batch_key);
     let mut pipeline = Pipeline::new(&sources, &args.source, settings, Box::new(sink), None)?;
     let setup = Setup {
@@ -89,6 +93,8 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
             .map(|p| p.display().to_string()),
         capture_problem: pipeline.capture_problem.clone(),
         demo: args.demo,
+        replay: replay_setup.0.clone(),
+        engine: settings.engine.clone(),
     };
     let (ctl_tx, ctl_rx) = mpsc::channel::<Msg>();
     watch_signals(&pipeline, &ctl_tx)?;
@@ -101,7 +107,15 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
     let mut frames = FrameLog::new(args.frame_log.clone());
     let outcome = {
         let mut terminal = term::Terminal::enter()?;
-        spawn_input(ctl_tx.clone());
+        let gate = Arc::new(effects::InputGate::default());
+        spawn_input(ctl_tx.clone(), Arc::clone(&gate));
+        let runner = effects::Effects::new(
+            replay_setup.1,
+            settings.engine.clone(),
+            ctl_tx.clone(),
+            pipeline.runtime().handle().clone(),
+            gate,
+        );
         let (job_tx, job_rx) = mpsc::channel();
         let hl_tx = ctl_tx.clone();
         std::thread::Builder::new()
@@ -118,6 +132,7 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
             &job_tx,
             &pipeline,
             &mut frames,
+            &runner,
         );
         drop(terminal);
         looped
@@ -141,6 +156,45 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `r` sends: `--replay-to`, else the config's `[replay] to`, else `serve`'s address;
+/// checked against the allow-list now, so that `r` can say why it will not send.
+fn replay_target(
+    args: &TuiArgs,
+    settings: &Settings,
+) -> Result<(
+    crate::app::ReplaySetup,
+    Option<Arc<crate::replay::send::Sender>>,
+)> {
+    use crate::replay::command::{send_config_for, DEFAULT_TARGET};
+    let r = &settings.replay;
+    let to = args
+        .replay_to
+        .as_deref()
+        .or(r.to.as_deref())
+        .unwrap_or(DEFAULT_TARGET);
+    let token_env = r.token_env.clone();
+    match send_config_for(to, settings, None, 4) {
+        Ok(cfg) => {
+            let shown = cfg.target.shown();
+            let sender = crate::replay::send::Sender::new(cfg).map_err(anyhow::Error::msg)?;
+            let setup = crate::app::ReplaySetup {
+                target: Some(shown),
+                refusal: None,
+                token_env,
+            };
+            Ok((setup, Some(Arc::new(sender))))
+        }
+        Err(e) => {
+            let setup = crate::app::ReplaySetup {
+                target: Some(to.to_owned()),
+                refusal: Some(format!("{e:#}")),
+                token_env,
+            };
+            Ok((setup, None))
+        }
+    }
 }
 
 /// INT, TERM and HUP end the loop like `q` does, so the terminal is restored.
@@ -195,11 +249,20 @@ fn start_demo(pipeline: &Pipeline, rate: f64) {
     });
 }
 
-/// Terminal input, as messages. The thread ends with the process.
-fn spawn_input(tx: Sender<Msg>) {
+/// Terminal input, as messages; it lets go of the terminal while `gate` holds it (an editor
+/// runs). The thread ends with the process.
+fn spawn_input(tx: Sender<Msg>, gate: Arc<effects::InputGate>) {
     let _ = std::thread::Builder::new()
         .name("input".into())
         .spawn(move || loop {
+            if gate.hold() {
+                continue;
+            }
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => return,
+            }
             let msg = match event::read() {
                 Ok(event::Event::Key(k)) => Msg::Key(k),
                 Ok(event::Event::Mouse(m)) => Msg::Mouse(m),
@@ -223,6 +286,7 @@ fn main_loop(
     jobs: &Sender<highlight::Job>,
     pipeline: &Pipeline,
     frames: &mut FrameLog,
+    runner: &effects::Effects,
 ) -> Result<()> {
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
@@ -258,9 +322,23 @@ fn main_loop(
             app.update(Msg::Dropped(feed.dropped.load(Ordering::Relaxed)));
             dirty = true;
         }
-        for Effect::Highlight { seq, raw, as_text } in effects {
-            let _ = jobs.send(highlight::Job { seq, raw, as_text });
+        while !effects.is_empty() {
             dirty = true;
+            for effect in std::mem::take(&mut effects) {
+                match effect {
+                    Effect::Highlight { seq, raw, as_text } => {
+                        let _ = jobs.send(highlight::Job { seq, raw, as_text });
+                    }
+                    Effect::Replay { sends, ids } => runner.replay(sends, ids),
+                    Effect::Edit { seq, raw } => {
+                        let msg = runner.edit(terminal, seq, &raw);
+                        effects.extend(app.update(msg));
+                    }
+                    Effect::Copy { text, name } => {
+                        effects.extend(app.update(effects::Effects::copy(&text, &name)));
+                    }
+                }
+            }
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             let started = Instant::now();

@@ -61,6 +61,17 @@ impl Terminal {
         self.inner.size()
     }
 
+    /// Gives the terminal back for `f` (an editor), then takes it again and redraws all.
+    pub fn suspended<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        restore();
+        let out = f();
+        let _ = enable_raw_mode();
+        let _ = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture);
+        let _ = self.inner.hide_cursor();
+        let _ = self.inner.clear();
+        out
+    }
+
     pub fn draw(&mut self, f: impl FnOnce(&mut ratatui::Frame)) -> io::Result<()> {
         self.inner.draw(f).map(drop)
     }

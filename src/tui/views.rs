@@ -50,12 +50,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         (View::Duplicates, _) => {
             super::duplicates::DuplicatesView { app, theme }.render(a.body, buf);
         }
+        (View::Replay, _) => super::replay::ReplayView { app, theme }.render(a.body, buf),
         (View::Sources, _) => SourcesView { app, theme }.render(a.body, buf),
     }
     StatusLine { app, theme }.render(a.status, buf);
     Hints { app, theme }.render(a.hints, buf);
-    if let Mode::Help { scroll } = app.mode {
-        super::help::Help { app, theme, scroll }.render(area, buf);
+    match &app.mode {
+        Mode::Help { scroll } => super::help::Help {
+            app,
+            theme,
+            scroll: *scroll,
+        }
+        .render(area, buf),
+        Mode::Confirm(confirm) => super::replay::ConfirmView {
+            app,
+            confirm,
+            theme,
+        }
+        .render(area, buf),
+        _ => {}
     }
 }
 
@@ -78,15 +91,6 @@ struct Header<'a> {
 impl Widget for Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let (app, t) = (self.app, self.theme);
-        let mut tabs = vec![Span::styled(" ecapi-scope ", t.title)];
-        for v in View::ALL {
-            let style = if v == app.view { t.tab_active } else { t.tab };
-            tabs.push(Span::raw(" "));
-            tabs.push(Span::styled(
-                format!(" {} {} ", v.number(), v.title()),
-                style,
-            ));
-        }
         let state = match (&app.pause, app.follow) {
             (Some(_), _) => Span::styled(
                 format!("❚❚ PAUSED · {} new ", thousands(app.arrived_since_pause())),
@@ -96,7 +100,8 @@ impl Widget for Header<'_> {
             (None, false) => Span::styled("○ scroll ", t.dim),
         };
         let right = Line::from(vec![state, Span::styled(clock(app.now_ms), t.dim)]);
-        Paragraph::new(Line::from(tabs)).render(Rect { height: 1, ..area }, buf);
+        let tabs = tabs(app, t, (area.width as usize).saturating_sub(right.width() + 1));
+        Paragraph::new(tabs).render(Rect { height: 1, ..area }, buf);
         Paragraph::new(right)
             .alignment(Alignment::Right)
             .render(Rect { height: 1, ..area }, buf);
@@ -184,6 +189,44 @@ impl Header<'_> {
     }
 }
 
+/// The view tabs, in `room` columns: full titles, else short ones, else numbers with only
+/// the current view's title.
+fn tabs(app: &App, t: &Theme, room: usize) -> Line<'static> {
+    let short = |v: View| match v {
+        View::Live => "Live",
+        View::Funnel => "Fun",
+        View::Problems => "Prob",
+        View::Duplicates => "Dup",
+        View::Replay => "Rep",
+        View::Sources => "Src",
+    };
+    let forms: [&dyn Fn(View) -> String; 3] = [
+        &|v| format!(" {} {} ", v.number(), v.title()),
+        &|v| format!(" {} {} ", v.number(), short(v)),
+        &|v| {
+            if v == app.view {
+                format!(" {} {} ", v.number(), v.title())
+            } else {
+                format!(" {} ", v.number())
+            }
+        },
+    ];
+    let mut line = Line::default();
+    for (i, form) in forms.iter().enumerate() {
+        let mut spans = vec![Span::styled(" ecapi-scope ", t.title)];
+        for v in View::ALL {
+            let style = if v == app.view { t.tab_active } else { t.tab };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(form(v), style));
+        }
+        line = Line::from(spans);
+        if line.width() <= room || i == forms.len() - 1 {
+            break;
+        }
+    }
+    line
+}
+
 /// `2 listening · 1 failed`, coloured by state.
 fn source_health(app: &App, t: &Theme) -> Vec<Span<'static>> {
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
@@ -266,28 +309,34 @@ struct Hints<'a> {
 impl Hints<'_> {
     fn actions(&self) -> &'static [Action] {
         use Action::{
-            Back, Bottom, DiffLayout, Down, Filter, FirstOccurrence, Follow, Help, Mark, NextError,
-            NextFinding, NextView, Open, Pause, PrevError, Quit, Reverse, Sort,
+            Back, Bottom, CopyCurl, DiffLayout, Down, Filter, FirstOccurrence, Follow, Help, Mark,
+            NextError, NextFinding, NextView, Open, Pause, Quit, Replay, ReplayEdit, Reverse, Sort,
         };
         match (&self.app.mode, self.app.view, self.app.detail.is_some()) {
             (Mode::Filter(_), ..) => &[],
+            (Mode::Confirm(_), ..) => &[Open, Back],
             (_, View::Live, true) => &[
                 Back,
                 Down,
                 NextFinding,
                 FirstOccurrence,
-                Mark,
+                Replay,
+                ReplayEdit,
+                CopyCurl,
                 NextView,
                 Help,
                 Quit,
             ],
             (_, View::Live, false) => &[
-                Open, Filter, Pause, Follow, NextError, PrevError, Mark, Bottom, NextView, Help,
-                Quit,
+                Open, Filter, Pause, Follow, NextError, Mark, Replay, Bottom, NextView, Help, Quit,
             ],
+            (_, View::Replay, _) if self.app.replays.open.is_some() => {
+                &[Back, Down, NextView, Help, Quit]
+            }
+            (_, View::Replay, _) => &[Open, Down, Replay, Back, NextView, Help, Quit],
             (_, View::Sources, _) => &[Down, Back, NextView, Help, Quit],
             (_, View::Duplicates, _) if self.app.versions.is_some() => {
-                &[Back, Down, DiffLayout, NextView, Help, Quit]
+                &[Back, Down, DiffLayout, Replay, NextView, Help, Quit]
             }
             (_, View::Funnel | View::Problems | View::Duplicates, _) => {
                 &[Open, Down, Sort, Reverse, Back, NextView, Help, Quit]
@@ -316,6 +365,11 @@ impl Widget for Hints<'_> {
                 (Action::Open, View::Funnel) => "this data set's funnel",
                 (Action::Open, View::Problems) => "the events with it",
                 (Action::Open, View::Duplicates) => "the versions",
+                (Action::Open, View::Replay) => "the whole exchange",
+                (Action::Open, _) if matches!(self.app.mode, Mode::Confirm(_)) => "send",
+                (Action::Back, _) if matches!(self.app.mode, Mode::Confirm(_)) => "cancel",
+                (Action::Replay, View::Duplicates) => "replay both versions",
+                (Action::Replay, View::Replay) => "send it again",
                 (Action::Back, View::Funnel) if self.app.funnel.chosen.is_some() => "all data sets",
                 _ => a.describe(),
             };
