@@ -5,6 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
+#[path = "common/endpoint.rs"]
+mod endpoint;
+#[path = "common/serve.rs"]
+mod serve;
+
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -38,6 +43,10 @@ struct Tui {
 
 impl Tui {
     fn start(args: &[&str]) -> Tui {
+        Tui::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 40,
@@ -51,6 +60,9 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("ECAPI_SCOPE_CONFIG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -366,4 +378,60 @@ fn the_analysis_views_show_what_check_reports() {
     });
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn an_event_edited_in_editor_is_validated_replayed_and_its_answer_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("served.ndjson");
+    let serve = serve::Serve::start(&["--capture", capture.to_str().unwrap()]);
+    let t = now();
+    let event = format!(
+        r#"{{"data_set_id":"acme-web","id":"ord-7","timestamp":{t},"event_type":"purchase","value":12.5,"currency_code":"USD","source":"website","user_data":{{"email_address":["b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514"]}}}}"#
+    );
+    let path = dir.path().join("e.ndjson");
+    std::fs::write(&path, format!("{event}\n")).unwrap();
+    // The editor: a script that changes the value and says it ran.
+    let editor = dir.path().join("edit.sh");
+    let ran = dir.path().join("ran");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nsed -i 's/\"value\": 12.5/\"value\": 99.5/' \"$1\"\ntouch {}\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let to = format!("http://{}/", serve.addr);
+    let mut tui = Tui::start_with_env(
+        &[path.to_str().unwrap(), "--no-follow", "--replay-to", &to],
+        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
+    );
+    tui.wait_for("the event", |s| s.contains("ord-7"));
+    tui.send("R");
+    tui.wait_for("the edited event's verdict", |s| {
+        s.contains("The edited event is ✓ ok")
+    });
+    assert!(ran.exists(), "the editor ran");
+    assert!(
+        tui.alternate(),
+        "the terminal was taken back after the editor"
+    );
+    tui.send("\r");
+    tui.send("5");
+    let s = tui.wait_for("the send's answer", |s| {
+        s.contains("(edited)") && s.contains("accepted")
+    });
+    assert!(s.contains("200"), "{s}");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+    let (lines, stats) = serve.stop();
+    assert_eq!(stats["hub"]["events"], 1, "serve took the one event");
+    assert_eq!(lines[0]["accepted"], 1);
+    let captured = std::fs::read_to_string(&capture).unwrap();
+    assert!(
+        captured.contains("99.5"),
+        "the edited payload went: {captured}"
+    );
 }

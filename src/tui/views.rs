@@ -100,7 +100,11 @@ impl Widget for Header<'_> {
             (None, false) => Span::styled("○ scroll ", t.dim),
         };
         let right = Line::from(vec![state, Span::styled(clock(app.now_ms), t.dim)]);
-        let tabs = tabs(app, t, (area.width as usize).saturating_sub(right.width() + 1));
+        let tabs = tabs(
+            app,
+            t,
+            (area.width as usize).saturating_sub(right.width() + 1),
+        );
         Paragraph::new(tabs).render(Rect { height: 1, ..area }, buf);
         Paragraph::new(right)
             .alignment(Alignment::Right)
