@@ -563,3 +563,86 @@ fn unreadable_inputs_and_bad_flags_exit_2() {
         assert_eq!(r.code, 2, "{bad:?}: {}", r.err);
     }
 }
+
+#[test]
+fn a_followed_file_source_is_replayed_event_by_event() {
+    let serve = Serve::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let t = now();
+    let bad = r#"{"id":"x","data_set_id":"ds1","event_type":"purchase","source":"website"}"#;
+    let mut lines: Vec<String> = (0..20).map(|i| event(&format!("f{i}"), t)).collect();
+    lines.push(bad.to_owned());
+    let file = write(dir.path(), "e.ndjson", &lines);
+    let url = format!("http://{}/", serve.addr);
+    let source = format!("file:{file}");
+    let r = replay(
+        &["--to", &url, &source, "--no-follow", "--format", "json"],
+        &[],
+    );
+    assert_eq!(r.code, 1, "one event was held back: {}", r.err);
+    let s = json(&r);
+    assert_eq!(
+        (s["sent"].as_u64(), s["accepted"].as_u64()),
+        (Some(20), Some(20))
+    );
+    assert_eq!(s["held_invalid"], 1);
+    assert!(r.err.contains("held back line 21"), "{}", r.err);
+    let (_, stats) = serve.stop();
+    assert_eq!(stats["hub"]["events"], 20);
+}
+
+#[test]
+fn a_socket_listener_is_replayed_until_interrupted() {
+    use std::io::{BufRead, Write};
+    let serve = Serve::start(&[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"))
+        .args(["replay", &format!("tcp-listen://127.0.0.1:{port}")])
+        .args([
+            "--to",
+            &format!("http://{}/", serve.addr),
+            "--format",
+            "ndjson",
+            "--ids",
+            "fresh",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    endpoint::listening_address(&mut err);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let t = now();
+    for i in 0..30 {
+        writeln!(s, "{}", event(&format!("s{i}"), t)).unwrap();
+    }
+    s.flush().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    while seen.len() < 30 {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "replay ended early");
+        seen.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(rest.contains("accepted") && rest.contains("30"), "{rest}");
+    assert!(seen.iter().all(|l| l["events"][0]["verdict"] == "accepted"));
+    assert!(seen.iter().all(|l| l["events"][0]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("tcp-listen://")));
+    let (_, stats) = serve.stop();
+    assert_eq!(stats["hub"]["events"], 30);
+}

@@ -19,9 +19,14 @@ pub enum ReplayFormat {
 #[allow(clippy::struct_field_names)]
 pub struct ReplayArgs {
     /// Inputs: NDJSON files (gzip too), captures written by --capture (their labels kept), or
-    /// - for standard input. Batch records are split into their events.
+    /// `-` (standard input); batch records are split into their events. Or live sources, as
+    /// for `watch` (tcp-listen://127.0.0.1:9000, http-listen://…, file:…): each event is
+    /// sent as it arrives, until the sources end or Ctrl-C.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
+    /// With live sources: read files to their end and stop, instead of following them.
+    #[arg(long)]
+    pub no_follow: bool,
     /// The receiver (default: [replay] to in the config, else serve's http://127.0.0.1:4391/).
     /// Hosts other than loopback must be on the config's [replay] allow list.
     #[arg(long)]

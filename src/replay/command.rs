@@ -3,6 +3,7 @@
 //! accepted, 1 otherwise, 2 for usage or I/O errors (`Err`).
 
 use super::prepare::{prepare, Prepared, Shaping};
+use super::report::Report;
 use super::send::{Exchange, SendConfig, Sender};
 use super::summary::Summary;
 use super::target::{Secret, Target};
@@ -10,7 +11,7 @@ use crate::cli::{ReplayArgs, ReplayFormat};
 use crate::config::Settings;
 use crate::engine::time::parse_duration;
 use anyhow::{bail, Context, Result};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,6 +44,17 @@ pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
         }
         None => None,
     };
+    if args.inputs.iter().any(|p| {
+        let p = p.to_string_lossy();
+        p.contains("://") || p.starts_with("file:")
+    }) {
+        let target = cfg.target.shown();
+        let Some(summary) = send_live(args, settings, cfg, filter)? else {
+            bail!("a source failed (said above)");
+        };
+        print_summary(args, &summary, &target)?;
+        return Ok(summary.all_accepted());
+    }
     let now_ms = crate::ingest::now_ms();
     let loaded = super::load(&args.inputs, settings, now_ms);
     if !loaded.errors.is_empty() {
@@ -67,19 +79,25 @@ pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
         dry_run(&cfg, &prepared)?;
         return Ok(prepared.held.is_empty());
     }
-    let mut summary = send(args, cfg.clone(), &mut prepared)?;
+    let target = cfg.target.shown();
+    let mut summary = send(args, cfg, &mut prepared)?;
     summary.too_long = loaded.too_long;
-    let text = summary.to_text(&cfg.target.shown());
+    print_summary(args, &summary, &target)?;
+    Ok(summary.all_accepted())
+}
+
+fn print_summary(args: &ReplayArgs, summary: &Summary, target: &str) -> Result<()> {
+    let text = summary.to_text(target);
     match args.format {
         ReplayFormat::Text => io::stdout().write_all(text.as_bytes())?,
         ReplayFormat::Ndjson => eprint!("{text}"),
         ReplayFormat::Json => {
             let mut v = summary.to_json();
-            v["target"] = cfg.target.shown().into();
+            v["target"] = target.into();
             writeln!(io::stdout(), "{v}")?;
         }
     }
-    Ok(summary.all_accepted())
+    Ok(())
 }
 
 fn duration(flag: &str, text: &str) -> Result<Duration> {
@@ -246,76 +264,125 @@ fn dry_run(cfg: &SendConfig, p: &Prepared) -> Result<()> {
 
 /// Sends every request; stops starting new ones on INT or TERM.
 fn send(args: &ReplayArgs, cfg: SendConfig, p: &mut Prepared) -> Result<Summary> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let rt = runtime()?;
     let sender = Arc::new(Sender::new(cfg).map_err(anyhow::Error::msg)?);
     let stop = Arc::new(AtomicBool::new(false));
-    let bar = progress(args, p.events() as u64);
     let bodies: Vec<_> = p
         .requests
         .iter_mut()
         .enumerate()
         .map(|(i, r)| (i, std::mem::take(&mut r.body), r.events.len()))
         .collect();
-    let mut summary = Summary {
-        held_invalid: p.held.len() as u64,
-        filtered_out: p.filtered_out,
-        ..Summary::default()
-    };
+    let total = p.events() as u64;
+    let mut report = Report::new(
+        args.format == ReplayFormat::Ndjson,
+        !args.no_progress,
+        Some(total),
+    );
     let started = Instant::now();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut write_error: Option<io::Error> = None;
-    let ndjson = args.format == ReplayFormat::Ndjson;
-    let on = &mut |x: Exchange| {
-        summary.add(&x);
-        if let Some(b) = &bar {
-            b.inc(x.verdicts.len() as u64);
-            b.set_message(format!(
-                "accepted {} rejected {} failed {}",
-                summary.accepted, summary.rejected, summary.failed
-            ));
-        }
-        if ndjson && write_error.is_none() {
-            let line = super::line::line(&x, &p.requests[x.request]);
-            if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
-                write_error = Some(e);
-            }
-        }
-    };
+    let requests = &p.requests;
+    let on = &mut |x: Exchange| report.add(&x, &requests[x.request]);
     let flag = Arc::clone(&stop);
-    let total = rt.block_on(async move {
-        let watch = tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            flag.store(true, Ordering::Relaxed);
-        });
-        let started = sender.send_all(bodies, &stop, on).await;
+    let begun = rt.block_on(async move {
+        let watch = tokio::spawn(stopped(flag));
+        let begun = sender.send_all(bodies, &stop, on).await;
         watch.abort();
-        started
+        begun
     });
-    summary.elapsed = started.elapsed();
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let left: usize = p.requests[total..].iter().map(|r| r.events.len()).sum();
-    summary.not_sent = left as u64;
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
+    let mut summary = report.finish(started.elapsed())?;
+    summary.held_invalid = p.held.len() as u64;
+    summary.filtered_out = p.filtered_out;
+    summary.not_sent = p.requests[begun..]
+        .iter()
+        .map(|r| r.events.len() as u64)
+        .sum();
     Ok(summary)
 }
 
-fn progress(args: &ReplayArgs, events: u64) -> Option<indicatif::ProgressBar> {
-    if args.no_progress || !io::stderr().is_terminal() {
-        return None;
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// Sets `flag` on INT or TERM.
+async fn stopped(flag: Arc<AtomicBool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
     }
-    let bar = indicatif::ProgressBar::new(events);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} events {per_sec} eta {eta}  {msg}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    Some(bar)
+    flag.store(true, Ordering::Relaxed);
+}
+
+/// Replays live sources (anything with `://`, and `file:PATH`) as their events arrive, until they end
+/// (files with `--no-follow`) or INT/TERM. `Ok(None)` when a source failed.
+fn send_live(
+    args: &ReplayArgs,
+    settings: &Settings,
+    cfg: SendConfig,
+    filter: Option<crate::filter::Filter>,
+) -> Result<Option<Summary>> {
+    use super::stream::{dispatch, source_args, Counts, Feed};
+    anyhow::ensure!(
+        !args.shift_timestamps && args.batch_size == 1 && !args.dry_run,
+        "--shift-timestamps, --batch-size and --dry-run need files: live sources send each \
+         event as it comes"
+    );
+    let sources: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let counts = Arc::new(Counts::default());
+    let (tx, rx) = tokio::sync::mpsc::channel(super::stream::QUEUED);
+    let feed = Feed {
+        tx,
+        filter,
+        ids: args.ids,
+        send_invalid: args.send_invalid,
+        elements: crate::jsontext::BatchElements::new(&settings.engine.walk.batch_key),
+        counts: Arc::clone(&counts),
+        rng: args
+            .seed
+            .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed),
+    };
+    let source_args = source_args(args.no_follow).map_err(anyhow::Error::msg)?;
+    let mut pipeline =
+        crate::live::Pipeline::new(&sources, &source_args, settings, Box::new(feed), None)?;
+    let rt = runtime()?;
+    let concurrency = cfg.concurrency;
+    let sender = Arc::new(Sender::new(cfg).map_err(anyhow::Error::msg)?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    rt.spawn(stopped(Arc::clone(&stop)));
+    rt.spawn(dispatch(
+        rx,
+        sender,
+        concurrency,
+        Arc::clone(&stop),
+        Arc::clone(&counts),
+        done_tx,
+    ));
+    pipeline.spawn_sources();
+    crate::live::log_states(pipeline.runtime(), &pipeline.statuses);
+    let mut report = Report::new(args.format == ReplayFormat::Ndjson, !args.no_progress, None);
+    let started = Instant::now();
+    for (x, request) in done_rx {
+        report.add(&x, &request);
+    }
+    let statuses = pipeline.statuses.clone();
+    pipeline.stop()?;
+    let mut summary = report.finish(started.elapsed())?;
+    summary.held_invalid = counts.held.load(Ordering::Relaxed);
+    summary.filtered_out = counts.filtered_out.load(Ordering::Relaxed);
+    summary.not_sent = counts.not_sent.load(Ordering::Relaxed);
+    Ok((!crate::live::report_failed(&statuses)).then_some(summary))
 }

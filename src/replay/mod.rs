@@ -10,7 +10,9 @@ pub mod curl;
 pub mod edit;
 pub mod line;
 pub mod prepare;
+pub mod report;
 pub mod send;
+pub mod stream;
 pub mod summary;
 pub mod target;
 

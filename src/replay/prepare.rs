@@ -253,7 +253,7 @@ pub fn validate(
 }
 
 /// Random 128 bits in the UUID version 4 layout.
-fn fresh_id(rng: &mut fastrand::Rng) -> String {
+pub fn fresh_id(rng: &mut fastrand::Rng) -> String {
     let (a, b) = (rng.u64(..), rng.u64(..));
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
