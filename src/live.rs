@@ -57,10 +57,15 @@ pub fn parse_header(text: &str) -> Result<(String, String)> {
 
 pub fn options(args: &SourceArgs, settings: &Settings) -> Result<IngestOptions> {
     let token = match &args.token_env {
-        Some(var) => Some(
-            std::env::var(var)
-                .with_context(|| format!("--token-env: environment variable {var} is not set"))?,
-        ),
+        Some(var) => {
+            let t = std::env::var(var)
+                .with_context(|| format!("--token-env: environment variable {var} is not set"))?;
+            anyhow::ensure!(
+                !t.is_empty(),
+                "--token-env: environment variable {var} is empty: every request would be answered 401"
+            );
+            Some(t)
+        }
         None => None,
     };
     anyhow::ensure!(args.max_body > 0, "--max-body must be more than 0");
@@ -277,31 +282,46 @@ impl Pipeline {
 /// Reports each source's state changes, and new errors (checked every second, as listeners
 /// keep their state while clients or upstreams fail), on standard error.
 pub fn log_states(rt: &tokio::runtime::Runtime, statuses: &[Arc<SourceStatus>]) {
+    let sink: Notices = Arc::new(|label: &str, text: &str| {
+        eprintln!("ecapi-scope: {}: {}", safe(label), safe(text));
+    });
+    log_states_to(rt, statuses, &sink);
+}
+
+/// Where state changes, new errors and refused requests are said: `(source, text)`.
+pub type Notices = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+/// As [`log_states`], to `sink`; also says, each second, how many requests were refused since
+/// the last time, by status.
+pub fn log_states_to(rt: &tokio::runtime::Runtime, statuses: &[Arc<SourceStatus>], sink: &Notices) {
     for s in statuses {
         let s = Arc::clone(s);
+        let sink = Arc::clone(sink);
         rt.spawn(async move {
             let mut rx = s.subscribe();
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             let mut last_error = None;
+            let mut refused: Vec<(u16, u64)> = Vec::new();
             let mut changed = true;
             loop {
                 if changed {
                     let state = rx.borrow_and_update().clone();
-                    eprintln!(
-                        "ecapi-scope: {}: {}",
-                        safe(&s.label),
-                        safe(&state.describe())
-                    );
+                    sink(&s.label, &state.describe());
                 }
                 let error = s.last_error();
-                if error.is_some() && error != last_error {
-                    eprintln!(
-                        "ecapi-scope: {}: {}",
-                        safe(&s.label),
-                        safe(error.as_deref().unwrap_or(""))
-                    );
+                let said = error.is_some() && error != last_error;
+                if said {
+                    sink(&s.label, error.as_deref().unwrap_or(""));
                     last_error = error;
                 }
+                let now = s.refusals();
+                // One refusal is told by its error line; more are counted.
+                if let Some((text, n)) = refused_since(&refused, &now) {
+                    if n > 1 || !said {
+                        sink(&s.label, &text);
+                    }
+                }
+                refused = now;
                 tokio::select! {
                     r = rx.changed() => {
                         if r.is_err() {
@@ -314,6 +334,28 @@ pub fn log_states(rt: &tokio::runtime::Runtime, statuses: &[Arc<SourceStatus>]) 
             }
         });
     }
+}
+
+/// `answered requests with 401 ×2, 404 ×1` for the refusals since `before`, and how many.
+fn refused_since(before: &[(u16, u64)], now: &[(u16, u64)]) -> Option<(String, u64)> {
+    let mut total = 0;
+    let parts: Vec<String> = now
+        .iter()
+        .filter_map(|(code, n)| {
+            let was = before
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(0, |(_, k)| *k);
+            total += n.saturating_sub(was);
+            (*n > was).then(|| format!("{code} ×{}", n - was))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        (
+            format!("answered requests with {}", parts.join(", ")),
+            total,
+        )
+    })
 }
 
 /// Says on standard error which sources failed, and why; whether any did.

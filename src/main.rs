@@ -14,6 +14,10 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // An empty ECAPI_SCOPE_CONFIG means no config file, as if it were unset.
+    if std::env::var_os("ECAPI_SCOPE_CONFIG").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("ECAPI_SCOPE_CONFIG");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -69,9 +73,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fail_on: args.fail_on,
                 now: args.now.unwrap_or_else(now_secs),
                 progress: !args.no_progress,
-                jobs: args.jobs.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
-                }),
+                jobs: jobs(args.jobs),
                 filter,
             };
             let stdout = io::stdout();
@@ -105,8 +107,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Gen(args) => run_gen(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "ecapi-scope", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+            // One section per command, so that every command's flags are in the page.
+            for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+                let name = format!("ecapi-scope-{}", sub.get_name());
+                writeln!(out)?;
+                clap_mangen::Man::new(sub.clone())
+                    .title(name)
+                    .render(&mut out)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Hash(args) => run_hash(&args),
-        Command::Rules { format, severity } => {
+        Command::Rules {
+            code,
+            format,
+            severity,
+        } => {
             for s in &severity {
                 settings
                     .engine
@@ -115,11 +140,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map_err(anyhow::Error::msg)?;
             }
             let o = &settings.engine.severity;
+            let one = match &code {
+                Some(c) => {
+                    Some(ecapi_scope::engine::severity::parse_code(c).map_err(anyhow::Error::msg)?)
+                }
+                None => None,
+            };
             let text = match format {
+                RulesFormat::Markdown if one.is_some() => {
+                    let r = RULES.iter().find(|r| Some(r.code) == one);
+                    r.map(|r| {
+                        let (level, source) = o.get(r.code);
+                        let from = source.map_or(String::new(), |s| format!(" (set by {s})"));
+                        format!(
+                            "{}\n  severity  {}{from}\n  spec      {}\n  what      {}\n  fix       {}\n",
+                            r.name,
+                            level.name(),
+                            r.spec,
+                            r.what,
+                            r.fix
+                        )
+                    })
+                    .unwrap_or_default()
+                }
                 RulesFormat::Markdown => rules_markdown(o),
                 RulesFormat::Json => {
                     let rows: Vec<_> = RULES
                         .iter()
+                        .filter(|r| one.is_none_or(|c| c == r.code))
                         .map(|r| {
                             let (level, source) = o.get(r.code);
                             serde_json::json!({"code": r.name, "severity": level.name(),
@@ -136,11 +184,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Stages => {
             let mut out = io::stdout().lock();
-            for (name, stage) in settings.engine.stages.table() {
-                writeln!(out, "{name:<24} {}", stage.name())?;
+            let (types, custom) = settings.engine.stages.rows();
+            let from = settings.path.as_deref().unwrap_or("the config");
+            for (name, stage, changed) in types {
+                let mark = if changed {
+                    format!("   (set in {from})")
+                } else {
+                    String::new()
+                };
+                let row = format!("{name:<24} {:<7}{mark}", stage.name());
+                writeln!(out, "{}", row.trim_end())?;
+            }
+            for (name, stage) in custom {
+                let name = ecapi_scope::output::safe::safe(name);
+                writeln!(
+                    out,
+                    "{:<24} {:<7}   (custom_event, set in {from})",
+                    format!("custom:{name}"),
+                    stage.name()
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Validation threads: as asked (said when more than the machine has), else up to two.
+fn jobs(asked: Option<u16>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    match asked {
+        Some(n) => {
+            let n = usize::from(n);
+            if n > cores {
+                eprintln!(
+                    "ecapi-scope: warning: -j {n} is more threads than this machine's {cores} cores; it will not be faster"
+                );
+            }
+            n
+        }
+        None => cores.min(2),
     }
 }
 
@@ -220,6 +302,29 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `check` would flag in the hash of `raw`: an empty value, a placeholder, a phone
+/// number without its country code.
+fn hash_warnings(field: HashField, raw: &str, normalized: &str) -> Vec<String> {
+    let shown = ecapi_scope::output::safe::safe_short(raw, 60);
+    let mut out = Vec::new();
+    if normalized.is_empty() {
+        out.push(format!(
+            "{shown:?} is empty once normalized: its hash is that of the empty string, which receivers discard (check reports hash_of_empty)"
+        ));
+    } else if let Some(p) = ecapi_scope::ecapi::checks::placeholder_for(&sha256_hex(normalized)) {
+        out.push(format!(
+            "{shown:?} is a placeholder ({p:?}), not a person: receivers discard it (check reports hash_of_placeholder)"
+        ));
+    }
+    let t = raw.trim();
+    if field == HashField::Phone && !t.is_empty() && !t.starts_with('+') && !t.starts_with("00") {
+        out.push(format!(
+            "{shown:?} has no country code: it was hashed as {normalized:?}, which is not that number; give it as +CC…, e.g. +1 555 123 4567"
+        ));
+    }
+    out
+}
+
 fn run_hash(args: &HashArgs) -> Result<ExitCode> {
     let field = HashField::parse(&args.field).with_context(|| {
         let names: Vec<_> = HashField::ALL.iter().map(|f| f.name()).collect();
@@ -232,6 +337,9 @@ fn run_hash(args: &HashArgs) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     let mut emit = |raw: &str| -> io::Result<()> {
         let normalized = normalize(field, raw);
+        for warning in hash_warnings(field, raw, &normalized) {
+            eprintln!("ecapi-scope: warning: {warning}");
+        }
         if args.verbose {
             writeln!(
                 out,

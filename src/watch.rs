@@ -11,10 +11,10 @@ use crate::filter::{Filter, Subject};
 use crate::ingest::hub::{NoOutput, Origin, Output};
 use crate::jsontext::BatchElements;
 use crate::live::{log_states, Pipeline};
-use crate::output::ndjson;
 use crate::output::safe::safe;
+use crate::output::{line, ndjson};
 use anyhow::{Context, Result};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -41,6 +41,10 @@ struct Printer {
     written: Arc<Written>,
     labels: Vec<String>,
     filter: Option<(Filter, BatchElements)>,
+    /// Text lines instead of NDJSON records; `true`: coloured.
+    text: Option<bool>,
+    /// Sources' news in text mode, written after the events already printed.
+    notices: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 /// Writes queued batches to stdout until the printer is gone or stdout is closed.
@@ -63,6 +67,13 @@ impl Output for Printer {
                 return;
             }
         }
+        if let Some(color) = self.text {
+            if line::write_event(&mut self.buf, r, origin.label, origin.received_ms, color).is_ok()
+            {
+                self.lines += 1;
+            }
+            return;
+        }
         let first_source = r
             .duplicate
             .and_then(|d| self.labels.get(d.first_source as usize))
@@ -79,7 +90,10 @@ impl Output for Printer {
     }
 
     fn end_batch(&mut self, _: &Aggregates) {
-        if self.lines == 0 {
+        if let Ok(mut n) = self.notices.lock() {
+            self.buf.append(&mut n);
+        }
+        if self.buf.is_empty() {
             return;
         }
         let batch = (
@@ -96,6 +110,10 @@ impl Output for Printer {
             }
             Ok(()) | Err(TrySendError::Disconnected(_)) => {}
         }
+    }
+
+    fn idle(&mut self, agg: &Aggregates) {
+        self.end_batch(agg);
     }
 
     fn ok(&self) -> bool {
@@ -121,8 +139,17 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     };
     let written = Arc::new(Written::default());
     let mut writer_thread = None;
-    let out: Box<dyn Output> = match args.format {
-        WatchFormat::Ndjson => {
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        WatchFormat::Text
+    } else {
+        WatchFormat::Ndjson
+    });
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let notices = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let notices_left = Arc::clone(&notices);
+    let out: Box<dyn Output> = match format {
+        WatchFormat::Ndjson | WatchFormat::Text => {
             let (tx, rx) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
             let w = Arc::clone(&written);
             writer_thread = Some(
@@ -138,6 +165,8 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
                 written: Arc::clone(&written),
                 labels: args.sources.clone(),
                 filter,
+                text: (format == WatchFormat::Text).then_some(color),
+                notices: Arc::clone(&notices),
             })
         }
         WatchFormat::None => Box::new(NoOutput),
@@ -156,7 +185,16 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
         )
     };
     pipeline.spawn_sources();
-    if !args.quiet {
+    if format == WatchFormat::Text && !args.quiet {
+        // In text, a source's news is a line among the events, in order.
+        let sink: crate::live::Notices = Arc::new(move |label: &str, text: &str| {
+            if let Ok(mut buf) = notices.lock() {
+                let now = crate::ingest::now_ms();
+                let _ = line::write_notice(&mut *buf, now, label, text, color);
+            }
+        });
+        crate::live::log_states_to(pipeline.runtime(), &pipeline.statuses, &sink);
+    } else if !args.quiet {
         log_states(pipeline.runtime(), &pipeline.statuses);
     }
     pipeline.runtime().block_on(async {
@@ -177,6 +215,9 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
     let (summary, _engine) = pipeline.stop()?;
     if let Some(t) = writer_thread {
         let _ = t.join();
+    }
+    if let Ok(mut rest) = notices_left.lock() {
+        let _ = io::stdout().write_all(&std::mem::take(&mut *rest));
     }
     let dropped = written.dropped.load(Ordering::Relaxed);
     if dropped > 0 {

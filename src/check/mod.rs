@@ -429,6 +429,7 @@ fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
         dedup_keys: c.committer.dedup_keys(),
         filter: c.filter.as_ref().map(|f| (f.text(), c.matched)),
         notes: old_input_notes(&c),
+        errors: &c.io_errors,
     };
     match c.format {
         Format::Text => c.out.write_all(output::text::render(&summary).as_bytes())?,
@@ -438,7 +439,9 @@ fn finish(mut c: Consumer, started: Instant) -> io::Result<CheckOutcome> {
                 .write_all(crate::jsontext::escape_unsafe(&doc).as_bytes())?;
             c.out.write_all(b"\n")?;
         }
-        Format::Junit => c.out.write_all(junit::document(&c.suites).as_bytes())?,
+        Format::Junit => c
+            .out
+            .write_all(junit::document(&c.suites, &c.io_errors, &c.labels).as_bytes())?,
         Format::Ndjson => {}
     }
     c.out.flush()?;

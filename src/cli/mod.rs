@@ -74,6 +74,8 @@ pub enum Command {
     Hash(HashArgs),
     /// Print the rules table (every finding code).
     Rules {
+        /// Show only this rule (a finding code, e.g. timestamp_stale).
+        code: Option<String>,
         #[arg(long, value_enum, default_value_t = RulesFormat::Markdown)]
         format: RulesFormat,
         /// Show the effect of severity overrides: CODE=LEVEL (repeatable).
@@ -88,6 +90,13 @@ pub enum Command {
     /// Send events from files or captures to a receiver (loopback or allow-listed), with
     /// retries, and report what it accepted, rejected and failed.
     Replay(Box<ReplayArgs>),
+    /// Print a shell completion script: `ecapi-scope completions bash > /etc/bash_completion.d/ecapi-scope`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `ecapi-scope man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -177,9 +186,9 @@ pub struct CheckArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Use both cores (parallel validation; same results, same order).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    /// Validation threads (default: up to 2; same results, same order whatever the number).
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
     /// Report only the events that match this filter in ndjson and junit output (the TUI's
     /// language); summaries still count every event and say how many matched.
     #[arg(long, allow_hyphen_values = true)]
@@ -191,9 +200,11 @@ pub struct GenArgs {
     /// Number of events.
     #[arg(long, short = 'n', default_value_t = 1000)]
     pub count: u64,
+    /// The same seed and --now give byte-identical output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// "Now" for timestamps (unix seconds); default: the current time.
+    /// "Now" for timestamps (unix seconds); default: the current time, so that events are
+    /// fresh (then only the timestamps differ from run to run).
     #[arg(long)]
     pub now: Option<i64>,
     /// Share of events with one injected validation fault (0–1).
@@ -252,6 +263,9 @@ pub enum SlowOutput {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
+    /// One readable line per event (coloured on a terminal without NO_COLOR), with source
+    /// state changes and refused requests in line.
+    Text,
     /// One JSON object per event.
     Ndjson,
     /// Nothing per event (with `--stats`, for counting and benchmarks).
@@ -278,7 +292,7 @@ pub struct SourceArgs {
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body: usize,
     /// Requests per second the endpoint accepts before answering 429.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
     /// Extra WebSocket handshake header, `Name: value`; `Name: env:VAR` reads the value from
     /// the environment (repeatable).
@@ -324,8 +338,9 @@ pub struct WatchArgs {
     /// ws(s)://…, http-listen://H:P[/PATH], proxy://H:P?upstream=URL.
     #[arg(required = true)]
     pub sources: Vec<String>,
-    #[arg(long, value_enum, default_value_t = WatchFormat::Ndjson)]
-    pub format: WatchFormat,
+    /// How events are printed (default: text on a terminal, else ndjson).
+    #[arg(long, value_enum)]
+    pub format: Option<WatchFormat>,
     /// Print only the events that match this filter (the TUI's language: type: stage: ds:
     /// status: code: path: src: id: dup:, free text, - to negate).
     #[arg(long, allow_hyphen_values = true)]

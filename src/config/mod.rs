@@ -15,11 +15,8 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read config file {path}: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error("config file {path}: {message}")]
     Parse { path: String, message: String },
     #[error("config file {path}: key `{key}`: {message}")]
@@ -120,9 +117,9 @@ impl Settings {
         let mut settings = Settings::default();
         if let Some(path) = path {
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
                 path: shown.clone(),
-                source,
+                error,
             })?;
             settings.apply_toml(&text, &shown)?;
         }
@@ -133,10 +130,13 @@ impl Settings {
     pub fn apply_toml(&mut self, text: &str, path: &str) -> Result<(), ConfigError> {
         let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
-            message: e.message().to_owned(),
+            message: parse_message(text, &e),
         })?;
         let bad = |key: &str, message: String| ConfigError::Value {
-            path: path.to_owned(),
+            path: match line_of(text, key) {
+                Some(n) => format!("{path}, line {n}"),
+                None => path.to_owned(),
+            },
             key: key.to_owned(),
             message,
         };
@@ -191,6 +191,55 @@ impl Settings {
             );
         }
         apply_stages(&mut self.engine.stages, &file.stages.by_type, &bad)
+    }
+}
+
+/// The line (1-based) where `key` (`a.b.c`: its last part, under its table) is set.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let (table, name) = match key.rsplit_once('.') {
+        Some((t, n)) => (Some(t), n),
+        None => (None, key),
+    };
+    let mut current: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(t) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            current = Some(t.trim().to_owned());
+            continue;
+        }
+        let Some((k, _)) = l.split_once('=') else {
+            continue;
+        };
+        let k = k.trim().trim_matches('"');
+        if k == name && current.as_deref() == table {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// A TOML error as people read it: where (line, column), which key, and what was expected in
+/// words rather than Rust types.
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e
+        .message()
+        .replace("expected usize", "expected a positive integer")
+        .replace("expected u64", "expected a positive integer")
+        .replace("expected a string", "expected a quoted string");
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match key {
+        Some(k) => format!("line {line}, column {column}: key `{k}`: {message}"),
+        None => format!("line {line}, column {column}: {message}"),
     }
 }
 
@@ -279,7 +328,8 @@ quote_requested = "mid"
                 .unwrap_err()
                 .to_string()
         };
-        assert!(err("[stages]\npurchase = \"bottom\"").contains("c.toml: key `stages.purchase`"));
+        assert!(err("[stages]\npurchase = \"bottom\"")
+            .contains("c.toml, line 2: key `stages.purchase`"));
         assert!(err("[stages]\nbuy = \"lower\"").contains("stages.buy"));
         assert!(err("dedup_window = \"soon\"").contains("key `dedup_window`"));
         assert!(err("colour = 1").contains("c.toml"));

@@ -59,6 +59,9 @@ pub fn default_stage(t: EventType) -> Stage {
     }
 }
 
+/// An event type, its stage, and whether the configuration changed it.
+pub type TypeRow = (&'static str, Stage, bool);
+
 /// The mapping in force: defaults with the config file's overrides.
 #[derive(Clone, Debug)]
 pub struct StageMap {
@@ -102,6 +105,21 @@ impl StageMap {
         EventType::all()
             .map(|t| (t.name(), self.by_type[t.index()]))
             .collect()
+    }
+
+    /// Each event type's stage and whether it differs from the default; then each
+    /// `custom_event` name given a stage, sorted.
+    pub fn rows(&self) -> (Vec<TypeRow>, Vec<(&str, Stage)>) {
+        let types = EventType::all()
+            .map(|t| {
+                let stage = self.by_type[t.index()];
+                (t.name(), stage, stage != default_stage(t))
+            })
+            .collect();
+        let mut custom: Vec<(&str, Stage)> =
+            self.custom.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        custom.sort_unstable_by_key(|(k, _)| *k);
+        (types, custom)
     }
 }
 

@@ -79,10 +79,18 @@ pub fn document(s: &Summary) -> Value {
     let values: Map<String, Value> = a
         .value_by_currency
         .iter()
-        .map(|(c, (sum, n))| (c.clone(), json!({"sum": sum, "events": n})))
+        .map(|(c, (sum, n))| {
+            let v = if sum.is_finite() {
+                json!({"sum": sum, "events": n})
+            } else {
+                json!({"sum": null, "events": n, "overflow": true})
+            };
+            (c.clone(), v)
+        })
         .collect();
     let mut doc = json!({
         "inputs": s.inputs,
+        "input_errors": s.errors,
         "records": a.records,
         "events": a.events,
         "bytes": s.bytes,

@@ -79,15 +79,30 @@ impl Suite {
     }
 }
 
-/// A whole report from its suites.
-pub fn document(suites: &[Suite]) -> String {
-    let tests: u64 = suites.iter().map(|s| s.tests).sum();
+/// A whole report from its suites; each input that could not be read (`errors`, as
+/// `PATH: reason`) is a suite of its own with one test case in error.
+pub fn document(suites: &[Suite], errors: &[String], inputs: &[String]) -> String {
+    let tests: u64 = suites.iter().map(|s| s.tests).sum::<u64>() + errors.len() as u64;
     let failures: u64 = suites.iter().map(|s| s.failures).sum();
     let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecapi-scope check\" tests=\"{tests}\" failures=\"{failures}\">\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecapi-scope check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\">\n",
+        errors.len()
     );
     for s in suites {
         s.render(&mut out);
+    }
+    for e in errors {
+        let input = inputs
+            .iter()
+            .filter(|i| e.starts_with(&format!("{i}: ")))
+            .max_by_key(|i| i.len())
+            .map_or(e.as_str(), String::as_str);
+        let _ = write!(
+            out,
+            "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"{0}\" name=\"read the input\">\n      <error message=\"{1}\" type=\"io\"></error>\n    </testcase>\n  </testsuite>\n",
+            xml(input),
+            xml(e)
+        );
     }
     out.push_str("</testsuites>\n");
     out

@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod line;
 pub mod ndjson;
 pub mod pretty;
 pub mod safe;
@@ -23,6 +24,20 @@ pub struct Summary<'a> {
     pub filter: Option<(&'a str, u64)>,
     /// Things to say once about the inputs (an old file).
     pub notes: Vec<String>,
+    /// Inputs (or parts of them) that could not be read: `PATH: reason`.
+    pub errors: &'a [String],
+}
+
+/// `HH:MM:SS.mmm` of a unix millisecond time, in UTC.
+pub fn time_of(ms: i64) -> String {
+    let day_ms = ms.rem_euclid(86_400_000);
+    let (h, m, s, milli) = (
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000,
+    );
+    format!("{h:02}:{m:02}:{s:02}.{milli:03}")
 }
 
 /// `1234567` → `1,234,567`.

@@ -37,6 +37,9 @@ pub fn render(s: &Summary) -> String {
         pct(a.by_status[2], total),
         thousands(a.by_status[3]),
     );
+    for e in s.errors {
+        let _ = writeln!(o, "unreadable  {}", safe_short(e, 300));
+    }
     for note in &s.notes {
         let _ = writeln!(o, "note        {note}");
     }
@@ -111,7 +114,13 @@ fn funnel(o: &mut String, s: &Summary) {
     for stage in [Stage::Upper, Stage::Mid, Stage::Lower] {
         let n = a.stage_count(stage);
         let ratio = prev
-            .map(|p| format!(" ({:.1}% of previous)", pct(n, p)))
+            .map(|p| {
+                if p == 0 {
+                    " (n/a: previous 0)".to_owned()
+                } else {
+                    format!(" ({:.1}% of previous)", pct(n, p))
+                }
+            })
             .unwrap_or_default();
         parts.push(format!("{} {}{ratio}", stage.name(), thousands(n)));
         prev = Some(n);
@@ -143,7 +152,17 @@ fn values(o: &mut String, s: &Summary) {
     let shown: Vec<String> = v
         .iter()
         .take(8)
-        .map(|(c, (sum, n))| format!("{} {:.2} ({} events)", safe_short(c, 8), sum, thousands(*n)))
+        .map(|(c, (sum, n))| {
+            if sum.is_finite() {
+                format!("{} {:.2} ({} events)", safe_short(c, 8), sum, thousands(*n))
+            } else {
+                format!(
+                    "{} overflow: the sum is too large to represent ({} events)",
+                    safe_short(c, 8),
+                    thousands(*n)
+                )
+            }
+        })
         .collect();
     if !shown.is_empty() {
         let _ = writeln!(o, "value       {}", shown.join("  "));
@@ -170,7 +189,7 @@ fn problems(o: &mut String, s: &Summary) {
             g.severity.name(),
             g.code.name(),
             safe_short(&g.path, 36),
-            safe_short(g.example_value.as_deref().unwrap_or("(missing)"), 40),
+            safe_short(g.example_value.as_deref().unwrap_or("n/a"), 40),
             g.example_line
         );
     }

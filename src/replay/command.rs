@@ -156,6 +156,10 @@ pub fn send_config_for(
     let from_env = |var: &str| -> Result<Secret> {
         let t = std::env::var(var)
             .with_context(|| format!("--token-env: environment variable {var} is not set"))?;
+        anyhow::ensure!(
+            !t.is_empty(),
+            "--token-env: environment variable {var} is empty: no token would be sent"
+        );
         Ok(Secret::new(t, format!("${var}")))
     };
     let token = match (token_env, r.token_env.as_deref(), &r.token) {

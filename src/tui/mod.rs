@@ -69,7 +69,15 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
         None => None,
     };
     if !std::io::stdout().is_terminal() {
-        bail!("the terminal UI needs a terminal; for scripts and pipes use `ecapi-scope watch SOURCE...`");
+        let commands: Vec<String> = <crate::cli::Cli as clap::CommandFactory>::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .filter(|n| n != "help")
+            .collect();
+        bail!(
+            "the terminal UI needs a terminal; for scripts and pipes use a command ({}), e.g. `ecapi-scope watch SOURCE...` (ecapi-scope --help)",
+            commands.join(", ")
+        );
     }
     let embedded = args.sources.is_empty();
     if args.demo && !embedded {

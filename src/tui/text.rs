@@ -1,16 +1,6 @@
 //! Small text helpers for drawing: times, sparklines, values.
 
-/// `HH:MM:SS.mmm` of a unix millisecond time, in UTC.
-pub fn time_of(ms: i64) -> String {
-    let day_ms = ms.rem_euclid(86_400_000);
-    let (h, m, s, milli) = (
-        day_ms / 3_600_000,
-        day_ms / 60_000 % 60,
-        day_ms / 1000 % 60,
-        day_ms % 1000,
-    );
-    format!("{h:02}:{m:02}:{s:02}.{milli:03}")
-}
+pub use crate::output::time_of;
 
 /// The header's clock: `HH:MM:SS UTC`.
 pub fn clock(ms: i64) -> String {
