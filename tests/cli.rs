@@ -288,10 +288,12 @@ fn config_file_changes_stages_and_bad_config_names_the_key() {
         .arg("stages")
         .output()
         .unwrap();
-    assert!(String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["page_view", "mid"]));
+    assert!(String::from_utf8(out.stdout).unwrap().lines().any(|l| l
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        == ["page_view", "mid"]
+        && l.contains("(set in")));
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[stages]\npage_view = \"top\"\n").unwrap();
     let out = bin()
