@@ -33,7 +33,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ecapi-scope: {e:#}");
+            // A closed standard error must not turn an error into a panic.
+            let _ = writeln!(io::stderr(), "ecapi-scope: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -79,7 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let stdout = io::stdout();
             let outcome = check::run(&args.files, &opts, &mut stdout.lock())?;
             for e in &outcome.io_errors {
-                eprintln!("ecapi-scope: {e}");
+                let _ = writeln!(io::stderr(), "ecapi-scope: {e}");
             }
             Ok(if !outcome.io_errors.is_empty() {
                 ExitCode::from(2)

@@ -8,74 +8,19 @@
 
 #[path = "common/endpoint.rs"]
 mod endpoint;
+#[path = "common/replay.rs"]
+mod run;
 #[path = "common/scripted.rs"]
 mod scripted;
 #[path = "common/serve.rs"]
 mod serve;
 
+use run::{event, json, lines, now, ok_body, replay, write};
 use scripted::Scripted;
 use serde_json::Value;
 use serve::Serve;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-struct Ran {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-fn replay(args: &[&str], env: &[(&str, &str)]) -> Ran {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ecapi-scope"));
-    cmd.arg("replay")
-        .args(args)
-        .env_remove("ECAPI_SCOPE_CONFIG");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let o = cmd.output().unwrap();
-    Ran {
-        code: o.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn json(r: &Ran) -> Value {
-    serde_json::from_str(r.out.trim()).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.out, r.err))
-}
-
-fn lines(r: &Ran) -> Vec<Value> {
-    r.out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// An event as the spec's own example has it, with this id and timestamp.
-fn event(id: &str, ts: i64) -> String {
-    format!(
-        r#"{{"id":"{id}","data_set_id":"ds1","event_type":"purchase","timestamp":{ts},"source":"website","value":12.5,"currency_code":"USD","user_data":{{"email_address":["8c5e0a14e1e4c7b1f5b9b5a3c0e8d1f2a3b4c5d6e7f8091a2b3c4d5e6f708192"]}}}}"#
-    )
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn write(dir: &Path, name: &str, lines: &[String]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
-    p.to_str().unwrap().to_owned()
-}
-
-fn ok_body() -> (u16, Vec<String>, String) {
-    (200, vec![], r#"{"status":200}"#.into())
-}
 
 #[test]
 fn retries_honour_retry_after_in_seconds_and_as_a_date() {

@@ -216,6 +216,19 @@ pub async fn receive(
 /// Answers a request, and counts every answer that is not a 200 by status on the source, so
 /// that refused senders (a wrong token, a wrong path, a body too large) are seen.
 async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
+    if ep.ctx.opts.sandbox.is_some() {
+        // `serve` logs every request it processed, even when the sender left before the
+        // answer: the request runs to its end on a task of its own.
+        let task = tokio::spawn(handled(ep, req));
+        return match task.await {
+            Ok(r) => r,
+            Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
+        };
+    }
+    handled(ep, req).await
+}
+
+async fn handled(ep: Arc<Endpoint>, req: Request) -> Response {
     let method = req.method().clone();
     let path = crate::output::safe::safe_short(req.uri().path(), 120);
     let started = Instant::now();
@@ -224,7 +237,9 @@ async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
     if let Some(sandbox) = &ep.ctx.opts.sandbox {
         sandbox.log(request_line(&method, &path, &response, started));
     }
-    if status != StatusCode::OK {
+    // A reset is not an answer: serve's request line says it.
+    let reset = response.extensions().get::<ResetConnection>().is_some();
+    if status != StatusCode::OK && !reset {
         ep.ctx.status.refused(status.as_u16());
         // A 5xx has already said why (the capture, the pipeline); a refused sender has not.
         if status.is_client_error() {

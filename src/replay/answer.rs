@@ -63,10 +63,17 @@ pub fn judge(attempts: &[Attempt], text: &str, events: usize, retryable: bool) -
         let reason = reason_of(text);
         return vec![Verdict::Rejected { status, reason }; events];
     }
-    let mut out = vec![Verdict::Accepted { duplicate: false }; events];
     let Ok(body) = serde_json::from_str::<Body>(text) else {
-        return out;
+        return vec![Verdict::Accepted { duplicate: false }; events];
     };
+    // The answer lists results event by event: an event it does not list was not taken (the
+    // receiver saw another framing, say an envelope under another key).
+    let listed = body.events.len();
+    let missing = Verdict::Rejected {
+        status,
+        reason: format!("not in the receiver's answer (it listed {listed} of {events} events)"),
+    };
+    let mut out = vec![missing; events];
     for (pos, e) in body.events.iter().enumerate() {
         let i = e.index.map_or(pos, |i| i as usize);
         let Some(slot) = out.get_mut(i) else { continue };
@@ -136,6 +143,15 @@ mod tests {
         let one = r#"{"events":[{"index":null,"status":"malformed","findings":[]}]}"#;
         assert!(matches!(
             judge(&answered(200), one, 1, false)[0],
+            Verdict::Rejected { .. }
+        ));
+        // An event the answer does not list was not taken.
+        let short = r#"{"events":[{"index":0,"status":"ok","duplicate":null,"findings":[]}]}"#;
+        let v = judge(&answered(200), short, 2, false);
+        assert_eq!(v[0], Verdict::Accepted { duplicate: false });
+        assert!(matches!(&v[1], Verdict::Rejected { reason, .. } if reason.contains("1 of 2")));
+        assert!(matches!(
+            judge(&answered(200), r#"{"events":[]}"#, 1, false)[0],
             Verdict::Rejected { .. }
         ));
         // Any other 2xx body: all accepted.

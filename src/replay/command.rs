@@ -19,6 +19,24 @@ use std::time::{Duration, Instant};
 /// Where a replay goes when neither `--to` nor the config says: `serve`'s default address.
 pub const DEFAULT_TARGET: &str = "http://127.0.0.1:4391/";
 
+/// Says `text` on standard error; a closed standard error is not a reason to fail.
+pub fn say(text: &str) {
+    let _ = writeln!(io::stderr(), "ecapi-scope: {text}");
+}
+
+/// Headers that frame the request: the client sets them, a flag never may.
+const FRAMING: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "proxy-connection",
+];
+
 /// Header names whose values are secrets: masked wherever headers are shown.
 pub fn is_secret_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -52,9 +70,13 @@ pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
         let Some(summary) = send_live(args, settings, cfg, filter)? else {
             bail!("a source failed (said above)");
         };
-        print_summary(args, &summary, &target)?;
+        quiet_pipe(print_summary(args, &summary, &target))?;
         return Ok(summary.all_accepted());
     }
+    anyhow::ensure!(
+        args.envelope_key.as_deref() != Some(""),
+        "--envelope-key: an empty key"
+    );
     let now_ms = crate::ingest::now_ms();
     let loaded = super::load(&args.inputs, settings, now_ms);
     if !loaded.errors.is_empty() {
@@ -82,19 +104,37 @@ pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
     let target = cfg.target.shown();
     let mut summary = send(args, cfg, &mut prepared)?;
     summary.too_long = loaded.too_long;
-    print_summary(args, &summary, &target)?;
+    quiet_pipe(print_summary(args, &summary, &target))?;
     Ok(summary.all_accepted())
+}
+
+/// A reader that went away (`| head`) does not change what the replay did: its exit status
+/// still says whether every event was accepted.
+fn quiet_pipe(r: Result<()>) -> Result<()> {
+    match r {
+        Err(e)
+            if e.chain()
+                .filter_map(|c| c.downcast_ref::<io::Error>())
+                .any(|io| io.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 fn print_summary(args: &ReplayArgs, summary: &Summary, target: &str) -> Result<()> {
     let text = summary.to_text(target);
     match args.format {
         ReplayFormat::Text => io::stdout().write_all(text.as_bytes())?,
-        ReplayFormat::Ndjson => eprint!("{text}"),
+        ReplayFormat::Ndjson => {
+            let _ = io::stderr().write_all(text.as_bytes());
+        }
         ReplayFormat::Json => {
             let mut v = summary.to_json();
             v["target"] = target.into();
-            writeln!(io::stdout(), "{v}")?;
+            let text = crate::jsontext::escape_unsafe(&v.to_string()).into_owned();
+            writeln!(io::stdout(), "{text}")?;
         }
     }
     Ok(())
@@ -121,6 +161,11 @@ fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
     for h in &args.headers {
         let (k, v) = crate::live::parse_header(h)?;
         check_header(&k, &v)?;
+        if h.split_once(':')
+            .is_some_and(|(_, v)| v.trim().starts_with("env:"))
+        {
+            cfg.secret_headers.push(k.clone());
+        }
         cfg.headers.push((k, v));
     }
     if let Some(rate) = args.rate {
@@ -132,10 +177,21 @@ fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
     cfg.backoff = duration("backoff", &args.backoff)?;
     cfg.max_backoff = duration("max-backoff", &args.max_backoff)?;
     cfg.max_wait = duration("max-wait", &args.max_wait)?;
+    anyhow::ensure!(!cfg.timeout.is_zero(), "--timeout must be more than 0");
+    anyhow::ensure!(
+        cfg.max_backoff >= cfg.backoff,
+        "--max-backoff {} is less than --backoff {}",
+        args.max_backoff,
+        args.backoff
+    );
     Ok(cfg)
 }
 
 fn check_header(k: &str, v: &str) -> Result<()> {
+    anyhow::ensure!(
+        !FRAMING.contains(&k.to_ascii_lowercase().as_str()),
+        "header {k:?} frames the request and is set by ecapi-scope itself; it cannot be given"
+    );
     reqwest::header::HeaderName::from_bytes(k.as_bytes())
         .with_context(|| format!("header {k:?}: not a valid header name"))?;
     reqwest::header::HeaderValue::from_str(v)
@@ -182,6 +238,7 @@ pub fn send_config_for(
         target,
         token,
         headers,
+        secret_headers: Vec::new(),
         rate: None,
         concurrency,
         retries: 5,
@@ -198,10 +255,10 @@ fn warn_if_readable(path: Option<&str>) {
     let Some(path) = path else { return };
     if let Ok(m) = std::fs::metadata(path) {
         if m.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "ecapi-scope: warning: {path} holds a replay token and others can read it \
+            say(&format!(
+                "warning: {path} holds a replay token and others can read it \
                  (chmod 600 {path}, or use token_env)"
-            );
+            ));
         }
     }
 }
@@ -220,17 +277,17 @@ fn report_held(p: &Prepared) {
             Some(i) => format!("line {} (event {i})", h.origin.line),
             None => format!("line {}", h.origin.line),
         };
-        eprintln!(
-            "ecapi-scope: held back {at} of input {}: {}{why}",
+        say(&format!(
+            "held back {at} of input {}: {}{why}",
             h.origin.input + 1,
             h.status.name()
-        );
+        ));
     }
     if p.held.len() > SHOWN {
-        eprintln!("ecapi-scope: … and {} more held back", p.held.len() - SHOWN);
+        say(&format!("… and {} more held back", p.held.len() - SHOWN));
     }
     if !p.held.is_empty() {
-        eprintln!("ecapi-scope: invalid events are not sent; --send-invalid sends them");
+        say("invalid events are not sent; --send-invalid sends them");
     }
 }
 
@@ -244,9 +301,12 @@ fn dry_run(cfg: &SendConfig, p: &Prepared) -> Result<()> {
         writeln!(out, "accept: application/json")?;
         if let Some(t) = &cfg.token {
             writeln!(out, "authorization: Bearer {t}")?;
+        } else if !cfg.target.url().username().is_empty() {
+            writeln!(out, "authorization: Basic **** (from the URL)")?;
         }
         for (k, v) in &cfg.headers {
-            let v = if is_secret_header(k) { "****" } else { v };
+            let masked = is_secret_header(k) || cfg.secret_headers.iter().any(|h| h == k);
+            let v = if masked { "****" } else { v };
             writeln!(
                 out,
                 "{}: {}",
@@ -258,11 +318,11 @@ fn dry_run(cfg: &SendConfig, p: &Prepared) -> Result<()> {
         writeln!(out, "\n{}\n", crate::output::safe::safe(&body))?;
     }
     out.flush()?;
-    eprintln!(
-        "ecapi-scope: dry run: {} requests, {} events, nothing sent",
+    say(&format!(
+        "dry run: {} requests, {} events, nothing sent",
         p.requests.len(),
         p.events()
-    );
+    ));
     Ok(())
 }
 
@@ -270,7 +330,6 @@ fn dry_run(cfg: &SendConfig, p: &Prepared) -> Result<()> {
 fn send(args: &ReplayArgs, cfg: SendConfig, p: &mut Prepared) -> Result<Summary> {
     let rt = runtime()?;
     let sender = Arc::new(Sender::new(cfg).map_err(anyhow::Error::msg)?);
-    let stop = Arc::new(AtomicBool::new(false));
     let bodies: Vec<_> = p
         .requests
         .iter_mut()
@@ -286,20 +345,20 @@ fn send(args: &ReplayArgs, cfg: SendConfig, p: &mut Prepared) -> Result<Summary>
     let started = Instant::now();
     let requests = &p.requests;
     let on = &mut |x: Exchange| report.add(&x, &requests[x.request]);
-    let flag = Arc::clone(&stop);
+    let flag = Arc::clone(&sender.stop);
     let begun = rt.block_on(async move {
         let watch = tokio::spawn(stopped(flag));
-        let begun = sender.send_all(bodies, &stop, on).await;
+        let begun = sender.send_all(bodies, on).await;
         watch.abort();
         begun
     });
     let mut summary = report.finish(started.elapsed())?;
     summary.held_invalid = p.held.len() as u64;
     summary.filtered_out = p.filtered_out;
-    summary.not_sent = p.requests[begun..]
+    summary.not_sent += p.requests[begun..]
         .iter()
         .map(|r| r.events.len() as u64)
-        .sum();
+        .sum::<u64>();
     Ok(summary)
 }
 
@@ -364,7 +423,7 @@ fn send_live(
     let rt = runtime()?;
     let concurrency = cfg.concurrency;
     let sender = Arc::new(Sender::new(cfg).map_err(anyhow::Error::msg)?);
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&sender.stop);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     rt.spawn(stopped(Arc::clone(&stop)));
     rt.spawn(dispatch(
@@ -387,6 +446,13 @@ fn send_live(
     let mut summary = report.finish(started.elapsed())?;
     summary.held_invalid = counts.held.load(Ordering::Relaxed);
     summary.filtered_out = counts.filtered_out.load(Ordering::Relaxed);
-    summary.not_sent = counts.not_sent.load(Ordering::Relaxed);
+    summary.not_sent += counts.not_sent.load(Ordering::Relaxed);
+    let held = summary.held_invalid;
+    if held > 5 {
+        say(&format!("… and {} more held back", held - 5));
+    }
+    if held > 0 {
+        say("invalid events are not sent; --send-invalid sends them");
+    }
     Ok((!crate::live::report_failed(&statuses)).then_some(summary))
 }

@@ -186,13 +186,24 @@ pub fn prepare(
             original_id: fresh.is_some().then_some(original_id).flatten(),
             status,
         };
+        if status == Status::Malformed && shaping.batch_size > 1 {
+            // Not JSON: in an envelope it would spoil every event with it; it goes alone.
+            prepared
+                .requests
+                .push(request(&mut vec![(text, sent)], shaping, true));
+            continue;
+        }
         batch.push((text, sent));
         if batch.len() >= shaping.batch_size.max(1) {
-            prepared.requests.push(request(&mut batch, shaping));
+            prepared
+                .requests
+                .push(request(&mut batch, shaping, shaping.batch_size <= 1));
         }
     }
     if !batch.is_empty() {
-        prepared.requests.push(request(&mut batch, shaping));
+        prepared
+            .requests
+            .push(request(&mut batch, shaping, shaping.batch_size <= 1));
     }
     prepared
 }
@@ -265,10 +276,12 @@ pub fn fresh_id(rng: &mut fastrand::Rng) -> String {
     )
 }
 
-fn request(batch: &mut Vec<(Vec<u8>, Sent)>, shaping: &Shaping) -> Request {
+/// One request of the batch's events: `bare` sends a single event as it is, else they go in
+/// the envelope.
+fn request(batch: &mut Vec<(Vec<u8>, Sent)>, shaping: &Shaping, bare: bool) -> Request {
     let taken = std::mem::take(batch);
     let mut body = Vec::new();
-    if shaping.batch_size <= 1 && taken.len() == 1 {
+    if bare && taken.len() == 1 {
         body.clone_from(&taken[0].0);
     } else {
         body.push(b'{');

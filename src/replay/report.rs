@@ -65,7 +65,8 @@ impl Report {
         if let Some(b) = self.bar {
             b.finish_and_clear();
         }
-        if let Some(e) = self.error {
+        // A reader that went away stops the lines, not the replay.
+        if let Some(e) = self.error.filter(|e| e.kind() != io::ErrorKind::BrokenPipe) {
             return Err(e);
         }
         let mut s = self.summary;

@@ -18,6 +18,8 @@ pub struct SendConfig {
     pub token: Option<Secret>,
     /// Extra headers, `(name, value)`.
     pub headers: Vec<(String, String)>,
+    /// Headers whose values are secrets (read from the environment): masked and scrubbed.
+    pub secret_headers: Vec<String>,
     /// Requests per second, every attempt counted.
     pub rate: Option<f64>,
     pub concurrency: usize,
@@ -94,12 +96,14 @@ pub struct Sender {
     cfg: SendConfig,
     pacer: Pacer,
     rng: Mutex<fastrand::Rng>,
+    /// Set to stop: no new attempt starts, waits end at once.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Sender {
     pub fn new(cfg: SendConfig) -> Result<Sender, String> {
         crate::ingest::init_tls();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -108,9 +112,12 @@ impl Sender {
                 "ecapi-scope/",
                 env!("CARGO_PKG_VERSION"),
                 " replay"
-            ))
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+            ));
+        // A loopback name goes to loopback, whatever a resolver or hosts file says.
+        if let Some((name, addr)) = cfg.target.pinned() {
+            builder = builder.resolve(&name, addr);
+        }
+        let client = builder.build().map_err(|e| format!("HTTP client: {e}"))?;
         let gap = cfg
             .rate
             .filter(|r| *r > 0.0 && r.is_finite())
@@ -123,15 +130,16 @@ impl Sender {
             },
             rng: Mutex::new(fastrand::Rng::new()),
             cfg,
+            stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
     /// Sends every request, `concurrency` at once, telling `on` about each exchange as it
-    /// ends. Stops starting new requests once `stop` is set; returns how many were started.
+    /// ends. Stops starting new requests once [`Sender::stop`] is set; returns how many were
+    /// started (those stopped before their first attempt come back with no attempt).
     pub async fn send_all(
         self: &Arc<Self>,
         bodies: Vec<(usize, Vec<u8>, usize)>,
-        stop: &AtomicBool,
         on: &mut dyn FnMut(Exchange),
     ) -> usize {
         let mut set = tokio::task::JoinSet::new();
@@ -142,7 +150,7 @@ impl Sender {
                     on(x);
                 }
             }
-            if stop.load(Ordering::Relaxed) {
+            if self.stopped() {
                 break;
             }
             started += 1;
@@ -157,12 +165,47 @@ impl Sender {
         started
     }
 
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Waits for `wait`, or less when stopped; true when stopped.
+    async fn pause(&self, wait: impl std::future::Future<Output = ()>) -> bool {
+        tokio::select! {
+            () = wait => self.stopped(),
+            () = async {
+                while !self.stopped() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            } => true,
+        }
+    }
+
     /// One request to its end: attempts until an answer that is not retried, or the limit.
+    /// Stopped before its first attempt, it has none (it was not sent).
     pub async fn exchange(&self, request: usize, body: Vec<u8>, events: usize) -> Exchange {
         let started_ms = crate::ingest::now_ms();
         let mut attempts: Vec<Attempt> = Vec::new();
+        let done = |attempts: Vec<Attempt>, text: String, verdicts: Vec<Verdict>| Exchange {
+            request,
+            attempts,
+            response: self.scrub(cut(text)),
+            verdicts,
+            started_ms,
+        };
         loop {
-            self.pacer.wait().await;
+            if self.pause(self.pacer.wait()).await {
+                let why = if attempts.is_empty() {
+                    "not sent: stopped"
+                } else {
+                    "stopped before the next retry"
+                };
+                return done(
+                    attempts,
+                    String::new(),
+                    vec![Verdict::Failed(why.into()); events],
+                );
+            }
             let (attempt, text) = self.attempt(&body).await;
             let retryable = match attempt.status {
                 Some(s) => s == 408 || s == 429 || s >= 500,
@@ -175,25 +218,69 @@ impl Sender {
             if give_up {
                 let mut verdicts = judge(&attempts, &text, events, retryable);
                 if retryable && wait > self.cfg.max_wait && n < self.cfg.retries {
+                    let asked = if wait == Duration::MAX {
+                        "forever".to_owned()
+                    } else {
+                        format!("{}s", wait.as_secs())
+                    };
                     let why = format!(
-                        "asked to wait {}s (Retry-After), over --max-wait {}s",
-                        wait.as_secs(),
+                        "asked to wait {asked} (Retry-After), over --max-wait {}s",
                         self.cfg.max_wait.as_secs()
                     );
                     verdicts = vec![Verdict::Failed(why); events];
                 }
-                return Exchange {
-                    request,
-                    attempts,
-                    response: cut(text),
-                    verdicts,
-                    started_ms,
-                };
+                let verdicts = verdicts
+                    .into_iter()
+                    .map(|v| self.scrub_verdict(v))
+                    .collect();
+                return done(attempts, text, verdicts);
             }
             if let Some(last) = attempts.last_mut() {
                 last.waited = Some(wait);
             }
-            tokio::time::sleep(wait).await;
+            if self.pause(tokio::time::sleep(wait)).await {
+                let why = Verdict::Failed("stopped before the next retry".into());
+                return done(attempts, String::new(), vec![why; events]);
+            }
+        }
+    }
+
+    /// `text` with the token (and a URL password) replaced by `****`: a receiver that echoes
+    /// headers must not put the secret in any output.
+    fn scrub(&self, text: String) -> String {
+        let mut out = text;
+        for secret in self.secrets() {
+            if out.contains(secret) {
+                out = out.replace(secret, "****");
+            }
+        }
+        out
+    }
+
+    fn secrets(&self) -> impl Iterator<Item = &str> + '_ {
+        let token = self.cfg.token.as_ref().map(Secret::expose);
+        let password = self.cfg.target.url().password();
+        let headers = self
+            .cfg
+            .headers
+            .iter()
+            .filter(|(k, _)| self.cfg.secret_headers.contains(k))
+            .map(|(_, v)| v.as_str());
+        token
+            .into_iter()
+            .chain(password)
+            .chain(headers)
+            .filter(|s| s.len() >= 3)
+    }
+
+    fn scrub_verdict(&self, v: Verdict) -> Verdict {
+        match v {
+            Verdict::Rejected { status, reason } => Verdict::Rejected {
+                status,
+                reason: self.scrub(reason),
+            },
+            Verdict::Failed(why) => Verdict::Failed(self.scrub(why)),
+            accepted @ Verdict::Accepted { .. } => accepted,
         }
     }
 
@@ -295,8 +382,9 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 /// `Retry-After`: delay-seconds or an HTTP-date (a date in the past is no wait).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many seconds to count is as good as forever.
+        return Some(v.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -332,6 +420,10 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999", now),
+            Some(Duration::MAX)
+        );
     }
 
     #[test]
@@ -340,6 +432,7 @@ mod tests {
             target: Target::parse("http://127.0.0.1:1/", &[]).unwrap(),
             token: None,
             headers: Vec::new(),
+            secret_headers: Vec::new(),
             rate: None,
             concurrency: 1,
             retries: 5,

@@ -49,13 +49,13 @@ impl Output for Feed {
             let n = self.counts.held.fetch_add(1, Ordering::Relaxed);
             if n < 5 {
                 let why = report.findings.iter().max_by_key(|f| f.severity());
-                eprintln!(
-                    "ecapi-scope: held back line {} of {}: {}{}",
+                super::command::say(&format!(
+                    "held back line {} of {}: {}{}",
                     report.line,
                     crate::output::safe::safe(origin.label),
                     report.status.name(),
                     why.map_or(String::new(), |f| format!(": {}", f.code.name()))
-                );
+                ));
             }
             return;
         }

@@ -35,6 +35,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn add(&mut self, x: &Exchange) {
+        if x.attempts.is_empty() {
+            // Stopped before its first attempt: nothing of it was sent.
+            self.not_sent += x.verdicts.len() as u64;
+            return;
+        }
         self.requests += 1;
         self.attempts += x.attempts.len() as u64;
         if x.attempts.len() > 1 {
@@ -66,7 +71,10 @@ impl Summary {
 
     /// Every event that was meant to go was sent and accepted.
     pub fn all_accepted(&self) -> bool {
-        self.sent == self.accepted && self.held_invalid == 0 && self.not_sent == 0
+        self.sent == self.accepted
+            && self.held_invalid == 0
+            && self.not_sent == 0
+            && self.too_long == 0
     }
 
     /// Latency percentile over every attempt (`q` in 0–1).
@@ -138,7 +146,7 @@ impl Summary {
         let _ = writeln!(t, "  accepted  {:>10}{dup}", n(self.accepted));
         let by = |m: &BTreeMap<String, u64>| {
             m.iter()
-                .map(|(k, v)| format!("{k}: {}", n(*v)))
+                .map(|(k, v)| format!("{}: {}", crate::output::safe::safe(k), n(*v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

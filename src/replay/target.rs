@@ -75,6 +75,17 @@ impl Target {
         &self.url
     }
 
+    /// For a loopback name (`localhost`, `*.localhost`): the name and the loopback address it
+    /// must reach, so that no resolver or hosts file can send the replay elsewhere.
+    pub fn pinned(&self) -> Option<(String, std::net::SocketAddr)> {
+        let Some(Host::Domain(name)) = self.url.host() else {
+            return None;
+        };
+        let port = self.url.port_or_known_default().unwrap_or(80);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        is_loopback(&Host::Domain(name)).then(|| (name.to_owned(), addr))
+    }
+
     /// The URL as shown in outputs: a password in it masked.
     pub fn shown(&self) -> String {
         shown(&self.url)
@@ -185,6 +196,18 @@ mod tests {
         assert!(e.contains("*.acme.io"), "{e}");
         assert!(Target::parse("ftp://127.0.0.1/", &[]).is_err());
         assert!(Target::parse("not a url", &[]).is_err());
+    }
+
+    #[test]
+    fn loopback_names_are_pinned_to_loopback() {
+        let t = Target::parse("http://api.localhost:4391/", &[]).unwrap();
+        let (name, addr) = t.pinned().unwrap();
+        assert_eq!(name, "api.localhost");
+        assert!(addr.ip().is_loopback() && addr.port() == 4391);
+        assert!(Target::parse("http://127.0.0.1/", &[])
+            .unwrap()
+            .pinned()
+            .is_none());
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// One request as it arrived (each test file reads the parts it needs).
+#[allow(dead_code)]
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub at: Instant,
