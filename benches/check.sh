@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `check` throughput and peak memory on 1,000,000 generated events (1,000,000
-# distinct dedup keys), next to a parse-only baseline (serde_json::Value per line, same line
-# splitting) measured in the same run on the same file. Each command runs 3 times; the best
+# distinct dedup keys), next to parse-only baselines (serde_json::Value, and sonic-rs's own
+# Value, per line, same line splitting) measured in the same run on the same file, and the
+# same file checked 8 days later (every event with one warning). Each command runs 3 times; the best
 # time is reported. Usage: benches/check.sh [EVENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,12 +31,16 @@ measure() { # label, command...: best wall time and peak RSS of 3 runs
 
 echo "file: $events events, $(awk -v b="$bytes" 'BEGIN{printf "%.1f MB", b/1e6}')"
 measure baseline-parse-only "$base" "$file"
+measure sonic-rs-parse-only "$base" --sonic "$file"
 measure check-1-thread "$bin" check -j 1 --no-progress --now 1795784000 "$file"
+# The same events judged 8 days later: every one carries a timestamp_stale warning.
+measure check-1-thread-warnings "$bin" check -j 1 --no-progress --now 1796475200 "$file"
 measure check-1-thread-ndjson "$bin" check -j 1 --no-progress --now 1795784000 --format ndjson "$file"
 measure check-2-threads "$bin" check -j 2 --no-progress --now 1795784000 "$file"
 measure check-2-threads-ndjson "$bin" check -j 2 --no-progress --now 1795784000 --format ndjson "$file"
 ratio() { awk -v b="$(cat "$out/baseline-parse-only.secs")" -v c="$(cat "$out/$1.secs")" 'BEGIN{printf "%.0f%%", 100*b/c}'; }
 echo "events/s relative to the parse-only baseline (one thread):"
-echo "  check, 1 thread: $(ratio check-1-thread) (ndjson output: $(ratio check-1-thread-ndjson))"
+echo "  sonic-rs Value, parse only: $(ratio sonic-rs-parse-only)"
+echo "  check, 1 thread: $(ratio check-1-thread) (ndjson output: $(ratio check-1-thread-ndjson)); every event with a warning: $(ratio check-1-thread-warnings)"
 echo "  check, 2 threads: $(ratio check-2-threads) (ndjson output: $(ratio check-2-threads-ndjson))"
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$out"

@@ -5,7 +5,9 @@
 #  2. a fixed number of POSTs (gen --to http://…), to prove nothing is lost: events accepted by
 #     the endpoint (200s) = events counted by the engine = lines in the capture file;
 #  3. TCP ingest of 1,000,000 events in events/s (generated to a file first, then streamed by
-#     `cat` so that the sender costs next to nothing), with the same proof.
+#     `cat` so that the sender costs next to nothing), with the same proof, and `check -j 2` on
+#     the same file as the reference;
+#  4. nginx (Debian) answering a fixed 200 to the same POSTs with wrk, the reference for 1.
 # Usage: benches/ingest.sh [SECONDS] [TCP_EVENTS]   (installs wrk from Debian if missing)
 #        BIN=/path/to/other/ecapi-scope benches/ingest.sh   (another build, e.g. a baseline)
 set -euo pipefail
@@ -66,5 +68,46 @@ cat "$out/tcp.ndjson" > "/dev/tcp/${addr%:*}/${addr##*:}"
 wait "$pid" || true
 end=$(date +%s.%N)
 stats=$(tail -1 "$out/watch.err")
-awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "   %.0f events/s (%.2f s)\n", n/(b-a), b-a}'
+tcp_rate=$(awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}')
+echo "   $tcp_rate events/s ($(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}') s)"
 echo "   sent $tcp_events, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap3.ndjson")"
+# The reference for the same file, in the same run: check on both cores.
+start=$(date +%s.%N)
+"$bin" check -j 2 --no-progress "$out/tcp.ndjson" > /dev/null || true
+end=$(date +%s.%N)
+check_rate=$(awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}')
+echo "   reference: check -j 2 on the same file: $check_rate events/s; TCP ingest = $(awk -v t="$tcp_rate" -v c="$check_rate" 'BEGIN{printf "%.2f", t/c}')x"
+
+echo "== 4. reference: nginx answering a fixed 200 to the same single-event POSTs (wrk, 32 connections, ${secs}s)"
+if ! command -v nginx >/dev/null; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq nginx-light >/dev/null 2>&1 \
+    || apt-get install -y -qq nginx >/dev/null 2>&1 || true
+fi
+if command -v nginx >/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$out/nginx"
+  cat > "$out/nginx/nginx.conf" <<NGINX
+worker_processes 2;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $out/nginx;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 200 '{"status":200}'; }
+  }
+}
+NGINX
+  nginx -c "$out/nginx/nginx.conf" -p "$out/nginx"
+  wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "http://127.0.0.1:$port/" > "$out/wrk-nginx.txt"
+  kill "$(cat "$out/nginx/nginx.pid")" 2>/dev/null || true
+  grep -E "Requests/sec|99%" "$out/wrk-nginx.txt" | sed 's/^/   /'
+  ours=$(awk '/Requests\/sec/{print $2}' "$out/wrk.txt")
+  theirs=$(awk '/Requests\/sec/{print $2}' "$out/wrk-nginx.txt")
+  echo "   the endpoint (section 1) = $(awk -v a="$ours" -v b="$theirs" 'BEGIN{printf "%.2f", a/b}')x nginx's requests/s"
+else
+  echo "   nginx could not be installed: no reference"
+fi

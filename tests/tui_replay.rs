@@ -29,6 +29,7 @@ fn replay_app() -> App {
         target: Some(TARGET.into()),
         refusal: None,
         token_env: Some("PARTNER_TOKEN".into()),
+        token_in_config: false,
     };
     a
 }
@@ -258,6 +259,19 @@ fn y_copies_a_curl_command_naming_the_token_variable_only() {
         "{text}"
     );
     assert!(text.contains("--data-binary '{\"data_set_id\":\"acme-web\",\"id\":\"lead-1\""));
+    assert!(!text.contains("config file"));
+    // A token written in the config cannot be named: the command says what to add.
+    a.setup.replay.token_in_config = true;
+    a.setup.replay.token_env = None;
+    let fx = a.update(key('y'));
+    let Some(Effect::Copy { text, .. }) = fx.first() else {
+        panic!("expected a copy")
+    };
+    assert!(!text.contains("Authorization: Bearer $"), "{text}");
+    assert!(
+        text.contains("# the token is in the config file's [replay] token"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -161,6 +161,8 @@ pub struct ReplaySetup {
     pub refusal: Option<String>,
     /// The variable holding the token, for copied `curl` commands.
     pub token_env: Option<String>,
+    /// The token is written in the config file itself (a copied command cannot name it).
+    pub token_in_config: bool,
 }
 
 pub enum Msg {

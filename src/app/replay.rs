@@ -129,11 +129,16 @@ impl App {
             Action::CopyCurl => match self.replay_items().into_iter().next() {
                 Some(item) => {
                     let url = self.setup.replay.target.as_deref().unwrap_or("");
-                    let text = crate::replay::curl::command(
+                    let mut text = crate::replay::curl::command(
                         url,
                         self.setup.replay.token_env.as_deref(),
                         &item.raw,
                     );
+                    if self.setup.replay.token_in_config {
+                        text.push_str(
+                            "\n# the token is in the config file's [replay] token, not here: add -H \"Authorization: Bearer …\"",
+                        );
+                    }
                     fx.push(Effect::Copy {
                         text,
                         name: format!("event-{}", item.seq),

@@ -183,6 +183,7 @@ fn replay_target(
         .or(r.to.as_deref())
         .unwrap_or(DEFAULT_TARGET);
     let token_env = r.token_env.clone();
+    let token_in_config = r.token_env.is_none() && r.token.is_some();
     match send_config_for(to, settings, None, 4) {
         Ok(cfg) => {
             let shown = cfg.target.shown();
@@ -191,6 +192,7 @@ fn replay_target(
                 target: Some(shown),
                 refusal: None,
                 token_env,
+                token_in_config,
             };
             Ok((setup, Some(Arc::new(sender))))
         }
@@ -199,6 +201,7 @@ fn replay_target(
                 target: Some(to.to_owned()),
                 refusal: Some(format!("{e:#}")),
                 token_env,
+                token_in_config,
             };
             Ok((setup, None))
         }
