@@ -82,14 +82,7 @@ impl Committer {
             Status::Malformed
         };
         self.failure.clear();
-        self.failure.push(Finding {
-            code: f.code,
-            severity: f.code.severity(),
-            path: "$".into(),
-            value: f.value,
-            message: f.message,
-            hint: None,
-        });
+        self.failure.push(f.into_finding());
         self.cfg.severity.apply(&mut self.failure);
         let report = EventReport {
             line: meta.line,

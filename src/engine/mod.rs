@@ -75,6 +75,20 @@ pub struct Failure {
     pub value: Option<String>,
 }
 
+impl Failure {
+    /// The failure as the record's one finding, at `$`.
+    pub fn into_finding(self) -> Finding {
+        Finding {
+            code: self.code,
+            severity: self.code.severity(),
+            path: "$".into(),
+            value: self.value,
+            message: self.message,
+            hint: None,
+        }
+    }
+}
+
 /// The validating half of the engine: stateless from record to record, so it can run on
 /// another thread than the [`Committer`].
 pub struct Validator {

@@ -238,17 +238,7 @@ pub fn validate(
     now: i64,
 ) -> (Status, Option<String>, Vec<Finding>) {
     match validator.validate(text, now) {
-        Validation::Failure(f) => {
-            let finding = Finding {
-                code: f.code,
-                severity: f.code.severity(),
-                path: "$".into(),
-                value: f.value,
-                message: f.message,
-                hint: None,
-            };
-            (Status::Malformed, None, vec![finding])
-        }
+        Validation::Failure(f) => (Status::Malformed, None, vec![f.into_finding()]),
         Validation::Events { events, .. } => {
             let mut worst: Option<(Status, Option<String>, Vec<Finding>)> = None;
             for ev in events.iter_mut() {
