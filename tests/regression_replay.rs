@@ -338,3 +338,18 @@ fn serve_counts_resets_as_503s() {
     let refused = &stats["sources"][0]["refused"];
     assert!(refused.get("503").is_none(), "{refused}");
 }
+
+#[test]
+fn a_huge_answer_is_cut_to_what_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "one.ndjson", &[event("a", now())]);
+    let rx = Scripted::start(|_, _| (400, vec![], "x".repeat(40 << 20)));
+    let r = replay(&["--to", &rx.url(), &file, "--format", "ndjson"], &[]);
+    assert_eq!(r.code, 1);
+    let l = &lines(&r)[0];
+    assert_eq!(l["status"], 400);
+    assert!(
+        l["response"].as_str().unwrap().len() <= 4100,
+        "only the start is kept"
+    );
+}

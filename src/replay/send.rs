@@ -12,6 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 /// The longest response text kept per exchange.
 pub const RESPONSE_KEPT: usize = 4096;
 
+/// The most of an answer read (the rest is not; the connection is then not reused).
+pub const ANSWER_READ: usize = 16 * 1024 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct SendConfig {
     pub target: Target,
@@ -333,7 +336,7 @@ impl Sender {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let text = match resp.text().await {
+        let text = match read_capped(resp).await {
             Ok(t) => t,
             Err(e) => return (failed(t0, &e), String::new()),
         };
@@ -350,6 +353,20 @@ impl Sender {
         };
         (attempt, text)
     }
+}
+
+/// The answer's text, at most [`ANSWER_READ`] bytes of it: enough to read a receiver's
+/// per-event results, never a huge body in memory.
+async fn read_capped(mut resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = ANSWER_READ.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= ANSWER_READ {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 fn failed(t0: Instant, e: &reqwest::Error) -> Attempt {
