@@ -15,7 +15,8 @@ use std::path::PathBuf;
 terminal UI on the given sources, or on an ECAPI endpoint at 127.0.0.1:4390 when none is given."
 )]
 pub struct Cli {
-    /// Config file (TOML): stages, batch key, limits, dedup window, keys, theme.
+    /// Config file (TOML): stages, batch key, limits, dedup window, severities, keys, theme,
+    /// and [replay]: the default target, the allow-list, the token and headers.
     #[arg(long, global = true, env = "ECAPI_SCOPE_CONFIG")]
     pub config: Option<PathBuf>,
 
