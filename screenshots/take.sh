@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/*.png from the real binary on live demo traffic.
+# Regenerates screenshots/*.png from the real binary on live demo traffic (replays go to a
+# `serve` started here).
 #
 #   screenshots/take.sh
 #
@@ -31,14 +32,19 @@ BIN=$PWD/target/release/ecapi-scope
 WORK=$(mktemp -d)
 SESSION="ecapi-shots-$$"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The replay target: serve, with some 503s so that retries show.
+"$BIN" serve --listen "127.0.0.1:$RPORT" --fault 503:0.3 --retry-after 0 > /dev/null 2>&1 &
+SERVE=$!
 cleanup() {
   tmux kill-session -t "$SESSION" 2>/dev/null || true
+  kill "$SERVE" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
-  "NO_COLOR= TERM=xterm-256color $BIN --demo --demo-rate 250 --listen 127.0.0.1:$PORT"
+  "NO_COLOR= TERM=xterm-256color $BIN --demo --demo-rate 250 --listen 127.0.0.1:$PORT --replay-to http://127.0.0.1:$RPORT/"
 
 # Waits until the screen shows TEXT (a deadline detects a hang).
 wait_for() {
@@ -103,6 +109,20 @@ keys g Enter
 wait_for "first:"
 shot duplicates-diff
 keys Escape
+# Replay: mark a few events in the paused table, send them, then the view and one exchange.
+keys 1
+keys Space
+keys k m k m k m k m
+keys r
+keys Enter
+keys 5
+wait_for "accepted"
+shot replay
+keys Enter
+wait_for "attempts"
+shot replay-exchange
+keys Escape
+keys 1 Space
 keys 6
 shot sources
 keys 1 '?'
