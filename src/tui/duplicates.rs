@@ -52,25 +52,16 @@ impl DuplicatesView<'_> {
         let keys = duplicate_keys(&app.agg, st);
         let order = if st.descending { "▼" } else { "▲" };
         let overflow = app.agg.duplicate_keys_overflow;
-        let title = Line::from(vec![
-            Span::styled(
-                format!(
-                    "Duplicates · {} keys collided",
-                    thousands(keys.len() as u64)
-                ),
-                t.title,
+        let title = list::sorted_title(
+            format!(
+                "Duplicates · {} keys collided",
+                thousands(keys.len() as u64)
             ),
-            Span::styled(format!("  sorted by {}{order}", st.sort.name()), t.key),
-            Span::styled("  enter: the versions", t.dim),
-            Span::styled(
-                if overflow > 0 {
-                    format!("  ({} beyond the key cap)", thousands(overflow))
-                } else {
-                    String::new()
-                },
-                t.warning,
-            ),
-        ]);
+            &format!("{}{order}", st.sort.name()),
+            "enter: the versions",
+            (overflow > 0).then(|| format!("({} beyond the key cap)", thousands(overflow))),
+            t,
+        );
         let area = list::titled(title, area, buf);
         if keys.is_empty() {
             list::empty("no duplicates so far", t.ok, area, buf);
@@ -90,13 +81,11 @@ impl DuplicatesView<'_> {
                 .position(|k| k.data_set_id == *ds && k.id == *id)
                 .unwrap_or(0)
         });
-        let height = area.height.saturating_sub(1) as usize;
-        let top = (pos + 1).saturating_sub(height);
         let rows: Vec<Row> = keys
             .iter()
             .enumerate()
-            .skip(top)
-            .take(height)
+            .skip(list::first_shown(pos, area.height))
+            .take(list::shown(area.height))
             .map(|(i, k)| {
                 let sources: Vec<String> =
                     k.sources.iter().map(|s| self.source_label(*s)).collect();

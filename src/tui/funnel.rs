@@ -261,13 +261,11 @@ impl FunnelView<'_> {
         let area = list::titled(Line::from(title), area, buf);
         let board = scoreboard(&app.agg, st, app.now_ms);
         let pos = analysis::position_of(board.iter().map(|(k, _)| *k), st.selected.as_ref());
-        let height = area.height.saturating_sub(1) as usize;
-        let top = (pos + 1).saturating_sub(height);
         let rows: Vec<Row> = board
             .iter()
             .enumerate()
-            .skip(top)
-            .take(height)
+            .skip(list::first_shown(pos, area.height))
+            .take(list::shown(area.height))
             .map(|(i, (name, d))| {
                 let chosen = st.chosen.as_deref() == Some(name.as_str());
                 let best = MatchKey::ALL

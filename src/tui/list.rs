@@ -18,6 +18,26 @@ pub fn titled(title: Line, area: Rect, buf: &mut Buffer) -> Rect {
     }
 }
 
+/// A sorted list's title line: what it is, its order, what Enter does, and (warning) what it
+/// could not hold.
+pub fn sorted_title(
+    what: String,
+    order: &str,
+    enter: &str,
+    overflow: Option<String>,
+    t: &Theme,
+) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(what, t.title),
+        Span::styled(format!("  sorted by {order}"), t.key),
+        Span::styled(format!("  {enter}"), t.dim),
+    ];
+    if let Some(o) = overflow {
+        spans.push(Span::styled(format!("  {o}"), t.warning));
+    }
+    Line::from(spans)
+}
+
 /// Under the table's header: what an empty list means.
 pub fn empty(note: &str, style: Style, area: Rect, buf: &mut Buffer) {
     let r = Rect {

@@ -11,7 +11,7 @@ use crate::output::safe::safe_short;
 use crate::output::{pct as percent, thousands};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
 pub struct ProblemsView<'a> {
@@ -26,28 +26,21 @@ impl Widget for ProblemsView<'_> {
         let a = &app.agg;
         let groups = problem_groups(a, st);
         let order = if st.descending { "▼" } else { "▲" };
-        let title = Line::from(vec![
-            Span::styled(
+        let title = list::sorted_title(
+            format!(
+                "Problems · {} groups of findings by code and path",
+                thousands(groups.len() as u64)
+            ),
+            &format!("{}{order}", st.sort.name()),
+            "enter: the events",
+            (a.groups_overflow > 0).then(|| {
                 format!(
-                    "Problems · {} groups of findings by code and path",
-                    thousands(groups.len() as u64)
-                ),
-                t.title,
-            ),
-            Span::styled(format!("  sorted by {}{order}", st.sort.name()), t.key),
-            Span::styled("  enter: the events", t.dim),
-            Span::styled(
-                if a.groups_overflow > 0 {
-                    format!(
-                        "  ({} findings beyond the group cap)",
-                        thousands(a.groups_overflow)
-                    )
-                } else {
-                    String::new()
-                },
-                t.warning,
-            ),
-        ]);
+                    "({} findings beyond the group cap)",
+                    thousands(a.groups_overflow)
+                )
+            }),
+            t,
+        );
         let table_area = list::titled(title, area, buf);
         if groups.is_empty() {
             list::empty("no findings so far", t.ok, table_area, buf);
