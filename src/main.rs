@@ -31,19 +31,13 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if ecapi_scope::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed standard error must not turn an error into a panic.
             let _ = writeln!(io::stderr(), "ecapi-scope: {e:#}");
             ExitCode::from(2)
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<io::Error>())
-        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
 }
 
 fn now_secs() -> i64 {

@@ -28,6 +28,13 @@ pub struct Summary<'a> {
     pub errors: &'a [String],
 }
 
+/// Whether `e` is, somewhere down its chain, a write to a reader that went away (`| head`).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 /// `HH:MM:SS.mmm` of a unix millisecond time, in UTC.
 pub fn time_of(ms: i64) -> String {
     let day_ms = ms.rem_euclid(86_400_000);

@@ -19,6 +19,12 @@ use std::time::{Duration, Instant};
 /// Where a replay goes when neither `--to` nor the config says: `serve`'s default address.
 pub const DEFAULT_TARGET: &str = "http://127.0.0.1:4391/";
 
+/// Where a replay goes: the flag, else `[replay] to`, else [`DEFAULT_TARGET`].
+pub fn target_of<'a>(flag: Option<&'a str>, settings: &'a Settings) -> &'a str {
+    flag.or(settings.replay.to.as_deref())
+        .unwrap_or(DEFAULT_TARGET)
+}
+
 /// Says `text` on standard error; a closed standard error is not a reason to fail.
 pub fn say(text: &str) {
     let _ = writeln!(io::stderr(), "ecapi-scope: {text}");
@@ -112,13 +118,7 @@ pub fn run(args: &ReplayArgs, settings: &Settings) -> Result<bool> {
 /// still says whether every event was accepted.
 fn quiet_pipe(r: Result<()>) -> Result<()> {
     match r {
-        Err(e)
-            if e.chain()
-                .filter_map(|c| c.downcast_ref::<io::Error>())
-                .any(|io| io.kind() == io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(())
-        }
+        Err(e) if crate::output::is_broken_pipe(&e) => Ok(()),
         other => other,
     }
 }
@@ -147,11 +147,7 @@ fn duration(flag: &str, text: &str) -> Result<Duration> {
 
 /// The target (allow-listed before anything is read or sent), the token and the limits.
 fn send_config(args: &ReplayArgs, settings: &Settings) -> Result<SendConfig> {
-    let to = args
-        .to
-        .as_deref()
-        .or(settings.replay.to.as_deref())
-        .unwrap_or(DEFAULT_TARGET);
+    let to = target_of(args.to.as_deref(), settings);
     let mut cfg = send_config_for(
         to,
         settings,
@@ -430,7 +426,6 @@ fn send_live(
         rx,
         sender,
         concurrency,
-        Arc::clone(&stop),
         Arc::clone(&counts),
         done_tx,
     ));

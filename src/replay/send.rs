@@ -172,15 +172,18 @@ impl Sender {
         self.stop.load(Ordering::Relaxed)
     }
 
+    /// Resolves once [`Sender::stop`] is set (looked at every 50 ms).
+    pub async fn until_stopped(&self) {
+        while !self.stopped() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits for `wait`, or less when stopped; true when stopped.
     async fn pause(&self, wait: impl std::future::Future<Output = ()>) -> bool {
         tokio::select! {
             () = wait => self.stopped(),
-            () = async {
-                while !self.stopped() {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            } => true,
+            () = self.until_stopped() => true,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::engine::report::{EventReport, Status};
 use crate::filter::{Filter, Subject};
 use crate::ingest::hub::{Origin as HubOrigin, Output};
 use crate::jsontext::BatchElements;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Events waiting to be sent; past this the hub (and so the sources) wait.
@@ -89,13 +89,12 @@ impl Output for Feed {
     }
 }
 
-/// Sends what the feed queues, `concurrency` at once, until the queue closes or `stop` is set
-/// (what is left is counted as not sent); each exchange goes to `done` with its request.
+/// Sends what the feed queues, `concurrency` at once, until the queue closes or the sender is
+/// stopped (what is left is counted as not sent); each exchange goes to `done` with its request.
 pub async fn dispatch(
     mut rx: tokio::sync::mpsc::Receiver<Request>,
     sender: Arc<Sender>,
     concurrency: usize,
-    stop: Arc<AtomicBool>,
     counts: Arc<Counts>,
     done: std::sync::mpsc::Sender<(Exchange, Request)>,
 ) {
@@ -105,7 +104,7 @@ pub async fn dispatch(
     loop {
         let next = tokio::select! {
             r = rx.recv() => r,
-            () = wait_for(&stop) => None,
+            () = sender.until_stopped() => None,
         };
         let Some(request) = next else { break };
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
@@ -125,12 +124,6 @@ pub async fn dispatch(
         counts.not_sent.fetch_add(1, Ordering::Relaxed);
     }
     while tasks.join_next().await.is_some() {}
-}
-
-async fn wait_for(flag: &AtomicBool) {
-    while !flag.load(Ordering::Relaxed) {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// The listener defaults `watch` has, and `--no-follow`.

@@ -6,8 +6,8 @@
 use super::term::Terminal;
 use crate::app::replay::{Item, Outcome};
 use crate::app::Msg;
-use crate::engine::EngineConfig;
-use crate::replay::prepare::{prepare, Ids, Origin, Record, Shaping};
+use crate::replay::edit::{rewrite, Edit};
+use crate::replay::prepare::{fresh_id, Ids};
 use crate::replay::send::Sender;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -61,7 +61,6 @@ impl InputGate {
 
 pub struct Effects {
     pub sender: Option<Arc<Sender>>,
-    pub engine: EngineConfig,
     pub tx: mpsc::Sender<Msg>,
     pub handle: tokio::runtime::Handle,
     pub gate: Arc<InputGate>,
@@ -71,14 +70,12 @@ pub struct Effects {
 impl Effects {
     pub fn new(
         sender: Option<Arc<Sender>>,
-        engine: EngineConfig,
         tx: mpsc::Sender<Msg>,
         handle: tokio::runtime::Handle,
         gate: Arc<InputGate>,
     ) -> Effects {
         Effects {
             sender,
-            engine,
             tx,
             handle,
             gate,
@@ -86,38 +83,19 @@ impl Effects {
         }
     }
 
-    /// Sends each event; every exchange comes back as `Msg::Replayed`.
+    /// Sends each event; every exchange comes back as `Msg::Replayed`. The app has judged the
+    /// events already: only a fresh id, when asked, changes the text.
     pub fn replay(&self, sends: Vec<(u64, Item)>, ids: Ids) {
         let Some(sender) = &self.sender else { return };
-        let now = crate::ingest::now_ms().div_euclid(1000);
+        let mut rng = fastrand::Rng::new();
         for (n, item) in sends {
-            let record = Record {
-                text: item.raw.to_vec(),
-                origin: Origin {
-                    line: item.line,
-                    label: Some(item.label.to_string()),
-                    ..Origin::default()
-                },
-                received_ms: 0,
+            let fresh = (ids == Ids::Fresh).then(|| fresh_id(&mut rng));
+            let edit = Edit {
+                id: fresh.as_deref(),
+                shift_secs: 0,
             };
-            let shaping = Shaping {
-                ids,
-                shift_to: None,
-                send_invalid: true,
-                batch_size: 1,
-                envelope_key: self.engine.walk.batch_key.clone(),
-                now,
-                seed: None,
-            };
-            // Batches were split by the engine already: the event's own text is one request.
-            let mut p = prepare(&[record], &self.engine, None, &shaping);
-            let (body, id) = match p.requests.pop() {
-                Some(r) => {
-                    let id = r.events.first().and_then(|e| e.id.clone());
-                    (r.body, id)
-                }
-                None => (item.raw.to_vec(), None),
-            };
+            let (body, had) = rewrite(&item.raw, &edit);
+            let id = fresh.or(had);
             let (sender, tx, slots) =
                 (Arc::clone(sender), self.tx.clone(), Arc::clone(&self.slots));
             self.handle.spawn(async move {

@@ -119,7 +119,6 @@ pub fn run(args: &TuiArgs, settings: &Settings) -> Result<ExitCode> {
         spawn_input(ctl_tx.clone(), Arc::clone(&gate));
         let runner = effects::Effects::new(
             replay_setup.1,
-            settings.engine.clone(),
             ctl_tx.clone(),
             pipeline.runtime().handle().clone(),
             gate,
@@ -175,13 +174,9 @@ fn replay_target(
     crate::app::ReplaySetup,
     Option<Arc<crate::replay::send::Sender>>,
 )> {
-    use crate::replay::command::{send_config_for, DEFAULT_TARGET};
+    use crate::replay::command::{send_config_for, target_of};
     let r = &settings.replay;
-    let to = args
-        .replay_to
-        .as_deref()
-        .or(r.to.as_deref())
-        .unwrap_or(DEFAULT_TARGET);
+    let to = target_of(args.replay_to.as_deref(), settings);
     let token_env = r.token_env.clone();
     let token_in_config = r.token_env.is_none() && r.token.is_some();
     match send_config_for(to, settings, None, 4) {
