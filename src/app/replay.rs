@@ -84,8 +84,18 @@ impl Default for ReplayLog {
 
 impl ReplayLog {
     pub fn get(&self, n: u64) -> Option<&Send> {
+        self.sends.get(self.index(n)?)
+    }
+
+    fn get_mut(&mut self, n: u64) -> Option<&mut Send> {
+        let i = self.index(n)?;
+        self.sends.get_mut(i)
+    }
+
+    /// Where send `n` is in the log (older ones may have been forgotten).
+    fn index(&self, n: u64) -> Option<usize> {
         let first = self.sends.front()?.n;
-        self.sends.get(usize::try_from(n.checked_sub(first)?).ok()?)
+        usize::try_from(n.checked_sub(first)?).ok()
     }
 
     /// The sends of event `seq`, oldest first.
@@ -295,11 +305,7 @@ impl App {
 
     /// An exchange ended.
     pub(super) fn replayed(&mut self, n: u64, x: Box<Outcome>) {
-        let first = self.replays.sends.front().map_or(0, |s| s.n);
-        let Some(i) = n.checked_sub(first).and_then(|i| usize::try_from(i).ok()) else {
-            return;
-        };
-        if let Some(s) = self.replays.sends.get_mut(i) {
+        if let Some(s) = self.replays.get_mut(n) {
             s.state = SendState::Done(x);
         }
     }
