@@ -252,3 +252,27 @@ fn the_binary_exits_0_or_1_on_garbage() {
         serde_json::from_str::<serde_json::Value>(line).unwrap();
     }
 }
+
+/// UTF-8 is checked once per record now (#11); a record that is not UTF-8 still gets the
+/// parser's own message, with the column of the bad byte.
+#[test]
+fn invalid_utf8_keeps_the_parsers_message() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut messages = Vec::new();
+    let meta = RecordMeta::default();
+    for raw in [
+        &b"{\"data_set_id\":\"a\xff\"}"[..],
+        b"{\"a\":1,\"b\":\"\xed\xa0\x80\"}",
+    ] {
+        engine.process(raw, &meta, &mut NoLookup, &mut |r| {
+            messages.extend(r.findings.iter().map(|f| f.message.to_string()));
+        });
+    }
+    assert_eq!(
+        messages,
+        [
+            "invalid unicode code point at line 1 column 18",
+            "invalid unicode code point at line 1 column 13"
+        ]
+    );
+}

@@ -624,3 +624,33 @@ fn each_rule_passes_the_good_event_and_flags_the_bad_one() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The timestamp warnings keep their numbers and are worded only when an output asks (#11):
+/// the words must be what the ndjson contract always carried.
+#[test]
+fn deferred_timestamp_messages_read_as_before() {
+    let messages = |line: String| {
+        let mut engine = Engine::new(EngineConfig::default());
+        let meta = RecordMeta {
+            line: 1,
+            source: 0,
+            received_ms: NOW * 1000,
+            locator: 0,
+        };
+        let mut out = Vec::new();
+        engine.process(line.as_bytes(), &meta, &mut NoLookup, &mut |r| {
+            out.extend(r.findings.iter().map(|f| f.message.to_string()));
+        });
+        out
+    };
+    let stale = apply(&[M::Set("/timestamp", json!(NOW - 8 * 86_400 - 3600))]);
+    assert_eq!(
+        messages(stale),
+        ["2026-11-19T11:53:20Z is 8 d 1 h before arrival"]
+    );
+    let future = apply(&[M::Set("/timestamp", json!(NOW + 7200 + 60))]);
+    assert_eq!(
+        messages(future),
+        ["2026-11-27T14:54:20Z is 2 h 1 min after arrival"]
+    );
+}

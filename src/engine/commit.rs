@@ -156,7 +156,8 @@ impl Committer {
                     "{} more findings were not listed (at most {} are kept per event)",
                     ev.f.findings_over,
                     crate::engine::facts::MAX_FINDINGS
-                ),
+                )
+                .into(),
                 hint: None,
             });
         }

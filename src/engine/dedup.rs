@@ -118,9 +118,12 @@ impl Dedup {
             event_type,
             variants: 0,
         };
-        let Some(entry) = self.first.get_mut(&key) else {
-            self.first.insert(key, fresh);
-            return Verdict::New;
+        let entry = match self.first.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(fresh);
+                return Verdict::New;
+            }
         };
         if let Some(window) = self.window_secs {
             // Both times must be real event times: receive times are another clock.

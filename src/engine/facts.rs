@@ -160,7 +160,7 @@ impl EventFacts {
             severity: code.severity(),
             path: path.to_owned(),
             value: None,
-            message: message.to_owned(),
+            message: message.into(),
             hint,
         });
     }
@@ -215,7 +215,7 @@ impl EventFacts {
                     severity: Code::DateOrder.severity(),
                     path: "$.properties.lease_end_date".into(),
                     value: self.lease_end_text.get().map(json_string),
-                    message: format!("the lease ends ({end}) before it starts ({start})"),
+                    message: format!("the lease ends ({end}) before it starts ({start})").into(),
                     hint: None,
                 });
             }
@@ -246,7 +246,7 @@ impl EventFacts {
                     severity: Code::CustomEventIgnored.severity(),
                     path: "$.custom_event".into(),
                     value,
-                    message: format!("custom_event is ignored for event_type {}", t.name()),
+                    message: format!("custom_event is ignored for event_type {}", t.name()).into(),
                     hint: None,
                 });
             }
@@ -315,7 +315,8 @@ impl EventFacts {
                 message: format!(
                     "value {} is set without currency_code",
                     value.as_deref().unwrap_or("")
-                ),
+                )
+                .into(),
                 hint: Some("send the ISO 4217 code, e.g. \"USD\"".into()),
             });
         }
@@ -345,7 +346,8 @@ impl EventFacts {
                     format_number(value),
                     format_number(items.total),
                     format_number(items.total + self.f.shipping + self.f.tax)
-                ),
+                )
+                .into(),
                 hint: None,
             });
         }

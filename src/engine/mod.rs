@@ -83,7 +83,7 @@ impl Failure {
             severity: self.code.severity(),
             path: "$".into(),
             value: self.value,
-            message: self.message,
+            message: self.message.into(),
             hint: None,
         }
     }
@@ -234,7 +234,7 @@ fn dedup_outcome(
                 severity: Code::DuplicateExact.severity(),
                 path: "$.id".into(),
                 value: None,
-                message: format!("an exact resend of {}", at(&first)),
+                message: format!("an exact resend of {}", at(&first)).into(),
                 hint: None,
             }),
         ),
@@ -267,7 +267,7 @@ fn dedup_outcome(
                 severity: code.severity(),
                 path: "$.id".into(),
                 value: shown,
-                message,
+                message: message.into(),
                 hint: None,
             };
             (

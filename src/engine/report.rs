@@ -14,8 +14,65 @@ pub struct Finding {
     pub path: String,
     /// The offending value as JSON text, shortened when long; `None` when the member is missing.
     pub value: Option<String>,
-    pub message: String,
+    pub message: Message,
     pub hint: Option<String>,
+}
+
+/// A finding's message. The warnings every event of a stale capture carries keep what they
+/// are made from and are written out only when an output shows them (`check`'s summary, the
+/// aggregates and the TUI's lists never do), so that an event with a finding costs about what
+/// a clean one does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    Text(String),
+    /// `timestamp_stale` / `timestamp_future`: the event time and its distance (seconds)
+    /// from arrival.
+    Stale {
+        time: i64,
+        age: i64,
+    },
+    Future {
+        time: i64,
+        ahead: i64,
+    },
+}
+
+impl Message {
+    /// The text, formatted now when it was deferred.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        use crate::engine::time::{format_utc, human};
+        match self {
+            Message::Text(t) => std::borrow::Cow::Borrowed(t),
+            Message::Stale { time, age } => std::borrow::Cow::Owned(format!(
+                "{} is {} before arrival",
+                format_utc(*time),
+                human(*age)
+            )),
+            Message::Future { time, ahead } => std::borrow::Cow::Owned(format!(
+                "{} is {} after arrival",
+                format_utc(*time),
+                human(*ahead)
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Message {
+        Message::Text(text)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Message {
+        Message::Text(text.to_owned())
+    }
 }
 
 impl Finding {

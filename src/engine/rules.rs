@@ -12,7 +12,7 @@ use crate::ecapi::schema::{
 };
 use crate::ecapi::suggest;
 use crate::engine::facts::{format_number, json_string, MatchKey};
-use crate::engine::report::Finding;
+use crate::engine::report::{Finding, Message};
 use crate::engine::walk::{Num, Walk};
 
 /// Sends check results to the current event, at the current path, showing `shown`.
@@ -27,13 +27,14 @@ enum Shown<'a> {
 }
 
 impl Report for At<'_> {
-    fn report(&mut self, code: Code, message: String, hint: Option<String>) {
+    fn report(&mut self, code: Code, message: impl Into<Message>, hint: Option<String>) {
         let value = match self.shown {
             Shown::Str(s) => json_string(s),
             Shown::Num(Num::Int(i)) => i.to_string(),
             Shown::Num(Num::Float(f)) => format_number(f),
         };
-        self.w.finding(code, Some(value), message, hint, None);
+        self.w
+            .finding(code, Some(value), message.into(), hint, None);
     }
 }
 
@@ -44,7 +45,7 @@ impl Walk {
         &mut self,
         code: Code,
         value: Option<String>,
-        message: String,
+        message: impl Into<Message>,
         hint: Option<String>,
         member: Option<&str>,
     ) {
@@ -58,7 +59,7 @@ impl Walk {
             severity: code.severity(),
             path,
             value,
-            message,
+            message: message.into(),
             hint,
         });
     }
@@ -86,7 +87,7 @@ impl Walk {
         self.finding(
             Code::NotAnObject,
             Some(shown),
-            "an event must be a JSON object".into(),
+            "an event must be a JSON object",
             None,
             None,
         );
@@ -96,7 +97,7 @@ impl Walk {
         self.finding(
             Code::DuplicateKey,
             None,
-            "this member appears more than once in its object".into(),
+            "this member appears more than once in its object",
             Some("receivers keep either value: send it once".into()),
             None,
         );
@@ -126,7 +127,7 @@ impl Walk {
         self.finding(
             Code::DuplicateKey,
             None,
-            "this member appears more than once in its object".into(),
+            "this member appears more than once in its object",
             Some("receivers keep either value: send it once".into()),
             Some(name),
         );
@@ -257,28 +258,16 @@ impl Walk {
             IntRule::Timestamp => at.w.timestamp(i),
             IntRule::UtcOffset => {
                 if !(-720..=840).contains(&i) {
-                    at.report(
-                        Code::UtcoffsetOutOfRange,
-                        "outside -720…+840 minutes".into(),
-                        None,
-                    );
+                    at.report(Code::UtcoffsetOutOfRange, "outside -720…+840 minutes", None);
                 } else if i % 15 != 0 {
                     let hint =
                         (i.abs() <= 14).then(|| format!("if {i} means hours, send {}", i * 60));
-                    at.report(
-                        Code::UtcoffsetSuspect,
-                        "not a multiple of 15 minutes".into(),
-                        hint,
-                    );
+                    at.report(Code::UtcoffsetSuspect, "not a multiple of 15 minutes", hint);
                 }
             }
             IntRule::GppSid => {
                 if i <= 0 {
-                    at.report(
-                        Code::NumberOutOfRange,
-                        "GPP section ids are positive".into(),
-                        None,
-                    );
+                    at.report(Code::NumberOutOfRange, "GPP section ids are positive", None);
                 } else if i == 3 || i == 4 {
                     at.report(
                         Code::GppSidHeader,
@@ -291,7 +280,7 @@ impl Walk {
                 if !((1..=3).contains(&i) || i >= 500) {
                     at.report(
                         Code::EnumInvalid,
-                        "AdCOM agent types are 1, 2, 3 or 500+".into(),
+                        "AdCOM agent types are 1, 2, 3 or 500+",
                         None,
                     );
                 }
@@ -300,14 +289,14 @@ impl Walk {
                 if !((1..=8).contains(&i) || i >= 500) {
                     at.report(
                         Code::EnumInvalid,
-                        "AdCOM category taxonomies are 1–8 or 500+".into(),
+                        "AdCOM category taxonomies are 1–8 or 500+",
                         None,
                     );
                 }
             }
             IntRule::NonNegative => {
                 if i < 0 {
-                    at.report(Code::NumberOutOfRange, "must not be negative".into(), None);
+                    at.report(Code::NumberOutOfRange, "must not be negative", None);
                 }
             }
             IntRule::Any => {}
@@ -329,14 +318,14 @@ impl Walk {
             };
             at.report(
                 Code::TimestampMicroseconds,
-                "this is microseconds or nanoseconds, not seconds".into(),
+                "this is microseconds or nanoseconds, not seconds",
                 Some(format!("in seconds: {secs} ({})", date(secs))),
             );
         } else if t >= 1_000_000_000_000 {
             let secs = t / 1000;
             at.report(
                 Code::TimestampMilliseconds,
-                "this is milliseconds, not seconds".into(),
+                "this is milliseconds, not seconds",
                 Some(format!("in seconds: {secs} ({})", date(secs))),
             );
         } else if t < MIN_PLAUSIBLE {
@@ -352,21 +341,19 @@ impl Walk {
             if t > now.saturating_add(skew) {
                 at.report(
                     Code::TimestampFuture,
-                    format!(
-                        "{} is {} after arrival",
-                        date(t),
-                        crate::engine::time::human(t - now)
-                    ),
+                    Message::Future {
+                        time: t,
+                        ahead: t - now,
+                    },
                     Some("unix time is UTC: check the sender's clock and time zone".into()),
                 );
             } else if now.saturating_sub(t) > max_age {
                 at.report(
                     Code::TimestampStale,
-                    format!(
-                        "{} is {} before arrival",
-                        date(t),
-                        crate::engine::time::human(now - t)
-                    ),
+                    Message::Stale {
+                        time: t,
+                        age: now - t,
+                    },
                     None,
                 );
             }
@@ -399,14 +386,10 @@ impl Walk {
         };
         if rule == FloatRule::Quantity {
             if v <= 0.0 {
-                at.report(
-                    Code::QuantityInvalid,
-                    "a quantity of zero or less".into(),
-                    None,
-                );
+                at.report(Code::QuantityInvalid, "a quantity of zero or less", None);
             }
         } else if v < 0.0 {
-            at.report(Code::AmountNegative, "a negative amount".into(), None);
+            at.report(Code::AmountNegative, "a negative amount", None);
         }
     }
 
@@ -444,7 +427,7 @@ impl Walk {
         match rule {
             StrRule::DataSetId => {
                 if s.trim().is_empty() {
-                    at.report(Code::DataSetIdInvalid, "data_set_id is empty".into(), None);
+                    at.report(Code::DataSetIdInvalid, "data_set_id is empty", None);
                 } else {
                     checks::untrimmed(s, &mut at);
                 }
@@ -452,7 +435,7 @@ impl Walk {
             }
             StrRule::EventId => {
                 if s.is_empty() {
-                    at.report(Code::IdEmpty, "id is an empty string".into(), None);
+                    at.report(Code::IdEmpty, "id is an empty string", None);
                 } else {
                     checks::untrimmed(s, &mut at);
                 }
@@ -502,7 +485,7 @@ impl Walk {
             }
             StrRule::UserAgent(which) => {
                 if s.trim().is_empty() {
-                    at.report(Code::EmptyValue, "an empty user agent".into(), None);
+                    at.report(Code::EmptyValue, "an empty user agent", None);
                 } else if which == IpField::Event {
                     at.w.ev().f.has_user_agent = true;
                 }
@@ -515,7 +498,7 @@ impl Walk {
             }
             StrRule::ClickId | StrRule::ImpressionId => {
                 if s.trim().is_empty() {
-                    at.report(Code::EmptyValue, "an empty identifier".into(), None);
+                    at.report(Code::EmptyValue, "an empty identifier", None);
                 } else {
                     let key = if rule == StrRule::ClickId {
                         MatchKey::ClickId
@@ -547,7 +530,7 @@ impl Walk {
                 if s.trim().is_empty() {
                     at.report(
                         Code::EmptyValue,
-                        "an empty string".into(),
+                        "an empty string",
                         Some("leave the member out".into()),
                     );
                 }
@@ -575,11 +558,7 @@ impl Walk {
             w: self,
             shown: Shown::Str(s),
         };
-        at.report(
-            Code::EventTypeUnknown,
-            "not an ECAPI event type".into(),
-            hint,
-        );
+        at.report(Code::EventTypeUnknown, "not an ECAPI event type", hint);
     }
 }
 

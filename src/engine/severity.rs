@@ -155,7 +155,7 @@ mod tests {
             severity: code.severity(),
             path: "$".into(),
             value: None,
-            message: String::new(),
+            message: String::new().into(),
             hint: None,
         }
     }

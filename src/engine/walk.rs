@@ -11,6 +11,10 @@ use crate::engine::preview::Preview;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+#[cfg(test)]
+#[path = "walk_diff.rs"]
+mod diff;
+
 /// Limits and clocks the walk needs.
 #[derive(Clone, Debug)]
 pub struct WalkConfig {
@@ -67,7 +71,18 @@ impl Walk {
         self.batch = false;
         self.path.clear();
         self.reference_time = reference_time;
-        let mut de = serde_json::Deserializer::from_slice(raw);
+        // UTF-8 checked once for the whole record (SIMD) rather than string by string; a
+        // record that is not UTF-8 is parsed from bytes, for the parser's own error.
+        match simdutf8::basic::from_utf8(raw) {
+            Ok(text) => self.parse(serde_json::Deserializer::from_str(text)),
+            Err(_) => self.parse(serde_json::Deserializer::from_slice(raw)),
+        }
+    }
+
+    fn parse<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        mut de: serde_json::Deserializer<R>,
+    ) -> Result<(), serde_json::Error> {
         RecordSeed { w: self }.deserialize(&mut de)?;
         de.end()
     }

@@ -6,7 +6,7 @@ fn finding(code: Code, path: &str) -> Finding {
         severity: code.severity(),
         path: path.into(),
         value: None,
-        message: String::new(),
+        message: String::new().into(),
         hint: None,
     }
 }

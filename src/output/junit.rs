@@ -57,7 +57,7 @@ impl Suite {
                     f.severity().name(),
                     f.code.name(),
                     xml(&f.path),
-                    xml(&f.message),
+                    xml(&f.message.text()),
                     xml(f.value.as_deref().unwrap_or("missing"))
                 );
             }

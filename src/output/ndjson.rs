@@ -100,7 +100,7 @@ pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<(
         w.write_all(b",\"value\":")?;
         w.write_all(f.value.as_deref().unwrap_or("null").as_bytes())?;
         w.write_all(b",\"message\":")?;
-        write_quoted(w, &f.message)?;
+        write_quoted(w, &f.message.text())?;
         if let Some(h) = &f.hint {
             w.write_all(b",\"hint\":")?;
             write_quoted(w, h)?;

@@ -266,7 +266,7 @@ fn report_held(p: &Prepared) {
             format!(
                 ": {} ({})",
                 f.code.name(),
-                crate::output::safe::safe_short(&f.message, 120)
+                crate::output::safe::safe_short(&f.message.text(), 120)
             )
         });
         let at = match h.origin.index {

@@ -203,7 +203,7 @@ impl DetailView<'_> {
                 ));
             }
             lines.push(Line::from(head));
-            let mut text = format!("           {}", safe(&finding.message));
+            let mut text = format!("           {}", safe(&finding.message.text()));
             if let Some(h) = &finding.hint {
                 let _ = write!(text, " — {}", safe(h));
             }

@@ -304,7 +304,7 @@ impl Widget for ConfirmView<'_> {
                         f.severity().name(),
                         f.code.name(),
                         safe_short(&f.path, 40),
-                        safe_short(&f.message, 80)
+                        safe_short(&f.message.text(), 80)
                     ),
                     t.severity(f.severity()),
                 )));

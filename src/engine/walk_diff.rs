@@ -1,0 +1,90 @@
+//! The differential test of the walk's two parsing paths (#11): text already checked as UTF-8
+//! (what every record takes) against bytes checked string by string (the old path, kept for
+//! records that are not UTF-8). Every record of generated traffic with every fault kind, and
+//! hostile records besides, must give the same events, findings and hashes both ways.
+
+use super::{RecordSeed, Walk, WalkConfig};
+use crate::gen::{generate, GenOptions};
+use serde::de::DeserializeSeed;
+
+impl Walk {
+    /// The old path: the whole record through serde_json's byte reader.
+    fn run_from_bytes(&mut self, raw: &[u8], reference_time: i64) -> Result<(), serde_json::Error> {
+        self.used = 0;
+        self.cur = 0;
+        self.envelope = false;
+        self.batch = false;
+        self.path.clear();
+        self.reference_time = reference_time;
+        let mut de = serde_json::Deserializer::from_slice(raw);
+        RecordSeed { w: self }.deserialize(&mut de)?;
+        de.end()
+    }
+}
+
+/// Everything the walk made of one record, as text, for comparing.
+fn outcome(w: &Walk, result: Result<(), serde_json::Error>) -> String {
+    match result {
+        Err(e) => format!("error {e}"),
+        Ok(()) => format!("batch {} {:?}", w.is_batch(), w.events()),
+    }
+}
+
+const NOW: i64 = 1_795_784_000;
+
+fn traffic(seed: u64, batch_size: usize) -> Vec<u8> {
+    let opts = GenOptions {
+        seed,
+        count: 4_000,
+        now: NOW,
+        invalid_rate: 0.6,
+        duplicate_rate: 0.1,
+        malformed_rate: 0.05,
+        batch_size,
+        ..GenOptions::default()
+    };
+    let mut out = Vec::new();
+    generate(opts, &mut out).expect("generating into memory");
+    out
+}
+
+const HOSTILE: &[&[u8]] = &[
+    br#"{"data_set_id":"a\u0000b","id":"\ud83d\ude00","event_type":"purchase"}"#,
+    br#"{"data_set_id":"a\"b","id":"x\/y","url":"https:\/\/shop.example\/p?q=1"}"#,
+    br#"{"id":"\ud800","data_set_id":"a"}"#,
+    br#"{"id":"1","timestamp":-0,"value":-0.0,"currency_code":"USD"}"#,
+    br#"{"id":"1","timestamp":1e400}"#,
+    br#"{"id":"1","value":18446744073709551616}"#,
+    br#"{"id":"1","id":"2","user_data":{"em":["\u001b[31m"]}}"#,
+    br#"[{"id":"1"},7,"x",null,[1,2]]"#,
+    br#"{"events":[{"id":"1"}],"events":{"a":1}}"#,
+    b"{\"id\":\"\x7f\xc2\x80\"}",
+    b"{\"id\":\"a\"}  \t\r ",
+    b"{\"id\":\"a\"} x",
+    b"\"just a string\"",
+    b"",
+];
+
+#[test]
+fn text_and_bytes_paths_agree_on_every_record() {
+    let mut fast = Walk::new(WalkConfig::default());
+    let mut reference = Walk::new(WalkConfig::default());
+    let mut compared = 0;
+    let mut inputs: Vec<Vec<u8>> = HOSTILE.iter().map(|r| r.to_vec()).collect();
+    for (seed, batch) in [(1, 1), (2, 1), (3, 25)] {
+        inputs.extend(
+            traffic(seed, batch)
+                .split(|&b| b == b'\n')
+                .map(<[u8]>::to_vec),
+        );
+    }
+    for raw in &inputs {
+        let a = fast.run(raw, NOW);
+        let a = outcome(&fast, a);
+        let b = reference.run_from_bytes(raw, NOW);
+        let b = outcome(&reference, b);
+        assert_eq!(a, b, "record {}", String::from_utf8_lossy(raw));
+        compared += 1;
+    }
+    assert!(compared > 8_000, "{compared}");
+}
