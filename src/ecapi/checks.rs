@@ -444,6 +444,9 @@ pub fn airport(s: &str, out: &mut impl Report) {
 /// An absolute URI (RFC 3986: a scheme, then `:`), as the `url` crate parses it, with no white
 /// space or control character: web URLs and app deep links (`myapp://…`) alike.
 pub fn url(s: &str, out: &mut impl Report) {
+    if crate::ecapi::plain_url::plainly_valid(s) {
+        return;
+    }
     let clean = !s.chars().any(|c| c.is_whitespace() || c.is_control());
     if clean && url::Url::parse(s).is_ok() {
         return;

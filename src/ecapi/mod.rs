@@ -7,5 +7,6 @@ pub mod dialect;
 pub mod event_type;
 pub mod lists;
 pub mod normalize;
+pub mod plain_url;
 pub mod schema;
 pub mod suggest;
