@@ -4,7 +4,7 @@
 use super::{dedup_outcome, EngineConfig, Failure, PayloadLookup, RecordMeta, Validation};
 use crate::ecapi::codes::Code;
 use crate::engine::aggregate::Aggregates;
-use crate::engine::dedup::{Dedup, Occurrence, Probe, Verdict};
+use crate::engine::dedup::{Dedup, Occurrence, Probe};
 use crate::engine::facts::EventFacts;
 use crate::engine::report::{Duplicate, EventReport, Finding, Status};
 
@@ -134,7 +134,7 @@ impl Committer {
                 },
             };
             let verdict = self.dedup.check(&probe);
-            let other_space = verdict == Verdict::New && self.dedup.other_space(ds, id);
+            let other_space = self.dedup.other_space();
             let (dup, finding) = dedup_outcome(
                 verdict,
                 other_space,

@@ -1,12 +1,15 @@
 //! Deduplication by `(data_set_id, id)`, as the spec's "ID Based Records Processing" describes.
 //!
-//! Memory is what bounds a long session, so the index keeps no strings: a key is a 128-bit
-//! hash of the id seeded by the data_set_id, and content is a 64-bit canonical hash. An event
+//! Memory is what bounds a long session, so the index keeps no strings: an id is a 128-bit
+//! seeded hash, a data_set_id a 64-bit one, and content a 64-bit canonical hash. One probe by
+//! id answers both questions asked of every event (seen before? first seen under another
+//! data_set_id?); the few ids sent under a second data_set_id have a table of their own. An event
 //! is an exact duplicate when its content equals any content seen before under its key (so
 //! the verdicts do not depend on arrival order), and a conflict otherwise.
 
 use crate::ecapi::event_type::EventType;
 use crate::fasthash::FastMap;
+use std::collections::hash_map::Entry as Entry_;
 use xxhash_rust::xxh3::{xxh3_128_with_seed, xxh3_64_with_seed};
 
 /// Where an occurrence was seen.
@@ -26,6 +29,8 @@ struct Entry {
     locator: u64,
     /// Seconds since the epoch of the first occurrence, for the window.
     time: i64,
+    /// Hash of the data_set_id the id was first seen under.
+    data_set: u64,
     index: u32,
     source: u16,
     event_type: u8,
@@ -82,12 +87,15 @@ pub struct Dedup {
     window_secs: Option<i64>,
     /// Per-process seed of the key hash: ids are chosen by senders.
     seed: u64,
+    /// By id: its first occurrence under the data_set_id it was first seen with.
     first: FastMap<u128, Entry>,
+    /// By (data_set_id, id), for ids also sent under another data_set_id than their first.
+    other: FastMap<u128, Entry>,
     /// Other contents seen under keys that have more than one, by (key, content), with the
     /// locator of the first occurrence they were seen after (a window restart makes them stale).
     variants: FastMap<(u128, u64), (Occurrence, u64)>,
-    /// id → the data_set_id it was first seen with, to say "other id space, not a duplicate".
-    spaces: FastMap<u64, u64>,
+    /// Whether the last event checked was new and its id first seen under another data_set_id.
+    last_other_space: bool,
 }
 
 impl Dedup {
@@ -100,67 +108,99 @@ impl Dedup {
     }
 
     pub fn keys(&self) -> usize {
-        self.first.len()
+        self.first.len() + self.other.len()
     }
 
     /// Looks the event up and records it.
     pub fn check(&mut self, p: &Probe) -> Verdict {
-        let ds_hash = xxh3_64_with_seed(p.data_set_id.as_bytes(), self.seed);
-        let key = xxh3_128_with_seed(p.id.as_bytes(), ds_hash);
-        let event_type = p.event_type.map_or(NO_TYPE, |t| t.index() as u8);
+        let data_set = xxh3_64_with_seed(p.data_set_id.as_bytes(), self.seed);
+        let id_key = xxh3_128_with_seed(p.id.as_bytes(), self.seed);
         let fresh = Entry {
             content: p.content,
             line: p.at.line,
             locator: p.at.locator,
             time: p.time,
+            data_set,
             index: p.at.index.unwrap_or(NO_INDEX),
             source: p.at.source,
-            event_type,
+            event_type: p.event_type.map_or(NO_TYPE, |t| t.index() as u8),
             variants: 0,
         };
-        let entry = match self.first.entry(key) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
+        self.last_other_space = false;
+        let (key, entry) = match self.first.entry(id_key) {
+            Entry_::Vacant(v) => {
                 v.insert(fresh);
                 return Verdict::New;
             }
+            Entry_::Occupied(o) if o.get().data_set == data_set => (id_key, o.into_mut()),
+            Entry_::Occupied(_) => {
+                // Another id space: keyed by both hashes (the id's own seeded by the set's).
+                let key = xxh3_128_with_seed(p.id.as_bytes(), data_set);
+                let verdict = match self.other.entry(key) {
+                    Entry_::Vacant(v) => {
+                        v.insert(fresh);
+                        Verdict::New
+                    }
+                    Entry_::Occupied(o) => judge(
+                        o.into_mut(),
+                        key,
+                        &fresh,
+                        p,
+                        self.window_secs,
+                        &mut self.variants,
+                    ),
+                };
+                self.last_other_space = verdict == Verdict::New;
+                return verdict;
+            }
         };
-        if let Some(window) = self.window_secs {
-            // Both times must be real event times: receive times are another clock.
-            let timed = p.time != NO_TIME && entry.time != NO_TIME;
-            if timed && p.time.saturating_sub(entry.time) > window {
-                *entry = fresh;
-                return Verdict::New;
-            }
-        }
-        if entry.content == p.content {
-            return Verdict::Exact(entry.occurrence());
-        }
-        let first = entry.occurrence();
-        // An invalid event_type on either side says nothing about reuse.
-        let type_changed =
-            entry.event_type != NO_TYPE && event_type != NO_TYPE && entry.event_type != event_type;
-        if let Some((seen, after)) = self.variants.get(&(key, p.content)) {
-            if *after == entry.locator {
-                return Verdict::Exact(*seen);
-            }
-        }
-        if entry.variants < MAX_VARIANTS {
-            entry.variants += 1;
-            self.variants
-                .insert((key, p.content), (p.at, entry.locator));
-        }
-        Verdict::Conflict {
-            first,
-            type_changed,
-        }
+        judge(entry, key, &fresh, p, self.window_secs, &mut self.variants)
     }
 
-    /// Whether this id was first seen under another data_set_id (and records it otherwise).
-    pub fn other_space(&mut self, data_set_id: &str, id: &str) -> bool {
-        let ds_hash = xxh3_64_with_seed(data_set_id.as_bytes(), self.seed);
-        let id_hash = xxh3_64_with_seed(id.as_bytes(), self.seed ^ 0x1d5);
-        *self.spaces.entry(id_hash).or_insert(ds_hash) != ds_hash
+    /// Whether the event last checked was new, and its id was first seen under another
+    /// data_set_id: a separate id space, not a duplicate.
+    pub fn other_space(&self) -> bool {
+        self.last_other_space
+    }
+}
+
+/// The verdict for an event whose key was seen before (as `entry`).
+fn judge(
+    entry: &mut Entry,
+    key: u128,
+    fresh: &Entry,
+    p: &Probe,
+    window_secs: Option<i64>,
+    variants: &mut FastMap<(u128, u64), (Occurrence, u64)>,
+) -> Verdict {
+    if let Some(window) = window_secs {
+        // Both times must be real event times: receive times are another clock.
+        let timed = p.time != NO_TIME && entry.time != NO_TIME;
+        if timed && p.time.saturating_sub(entry.time) > window {
+            *entry = *fresh;
+            return Verdict::New;
+        }
+    }
+    if entry.content == p.content {
+        return Verdict::Exact(entry.occurrence());
+    }
+    let first = entry.occurrence();
+    // An invalid event_type on either side says nothing about reuse.
+    let type_changed = entry.event_type != NO_TYPE
+        && fresh.event_type != NO_TYPE
+        && entry.event_type != fresh.event_type;
+    if let Some((seen, after)) = variants.get(&(key, p.content)) {
+        if *after == entry.locator {
+            return Verdict::Exact(*seen);
+        }
+    }
+    if entry.variants < MAX_VARIANTS {
+        entry.variants += 1;
+        variants.insert((key, p.content), (p.at, entry.locator));
+    }
+    Verdict::Conflict {
+        first,
+        type_changed,
     }
 }
 
@@ -196,8 +236,70 @@ mod tests {
         // The conflicting content, sent again, is an exact duplicate of its own first copy.
         assert!(matches!(d.check(&probe("a", "1", 11, 4)), Verdict::Exact(o) if o.line == 3));
         assert_eq!(d.check(&probe("b", "1", 10, 5)), Verdict::New);
-        assert!(!d.other_space("a", "1"));
-        assert!(d.other_space("b", "1"));
+        assert!(
+            d.other_space(),
+            "b/1 is new, and id 1 was first seen under a"
+        );
+        assert_eq!(d.check(&probe("a", "2", 10, 6)), Verdict::New);
+        assert!(!d.other_space());
+        assert_eq!(d.check(&probe("b", "2", 12, 7)), Verdict::New);
+        assert!(d.other_space());
+        // Within the second id space, deduplication is as exact as in the first.
+        assert!(matches!(d.check(&probe("b", "2", 12, 8)), Verdict::Exact(o) if o.line == 7));
+        assert!(!d.other_space());
+        assert!(matches!(
+            d.check(&probe("b", "2", 13, 9)),
+            Verdict::Conflict { first, .. } if first.line == 7
+        ));
+        assert!(matches!(d.check(&probe("a", "2", 10, 10)), Verdict::Exact(o) if o.line == 6));
+        assert_eq!(d.keys(), 4);
+    }
+
+    /// The one-probe index against a plain model with the strings themselves, over random
+    /// traffic in three data sets: every verdict and every "other id space" the same.
+    #[test]
+    fn one_probe_index_agrees_with_a_plain_model() {
+        use std::collections::HashMap;
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut d = Dedup::new(None);
+        let mut first_set: HashMap<String, String> = HashMap::new();
+        // (data_set_id, id) → first line, first content, other contents with their first line.
+        type Seen = HashMap<(String, String), (u64, u64, HashMap<u64, u64>)>;
+        let mut seen = Seen::new();
+        for line in 1..20_000u64 {
+            let ds = ["a", "b", "c"][rng.usize(..3)].to_owned();
+            let id = rng.u32(..400).to_string();
+            let content = rng.u64(..3);
+            let verdict = d.check(&probe(&ds, &id, content, line));
+            let (want, want_other) = match seen.get_mut(&(ds.clone(), id.clone())) {
+                None => {
+                    seen.insert((ds.clone(), id.clone()), (line, content, HashMap::new()));
+                    let first = first_set.entry(id.clone()).or_insert(ds.clone());
+                    (None, *first != ds)
+                }
+                Some((first_line, first_content, _)) if *first_content == content => {
+                    (Some(("exact", *first_line)), false)
+                }
+                Some((first_line, _, variants)) => match variants.get(&content) {
+                    Some(at) => (Some(("exact", *at)), false),
+                    None => {
+                        variants.insert(content, line);
+                        (Some(("conflict", *first_line)), false)
+                    }
+                },
+            };
+            let got = match verdict {
+                Verdict::New => None,
+                Verdict::Exact(o) => Some(("exact", o.line)),
+                Verdict::Conflict { first, .. } => Some(("conflict", first.line)),
+            };
+            assert_eq!(
+                (got, d.other_space()),
+                (want, want_other),
+                "line {line}: {ds}/{id}"
+            );
+        }
+        assert_eq!(d.keys(), seen.len());
     }
 
     #[test]
