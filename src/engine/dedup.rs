@@ -255,6 +255,12 @@ mod tests {
         assert_eq!(d.keys(), 4);
     }
 
+    /// (data_set_id, id) → first line, first content, other contents with their first line.
+    type Seen = std::collections::HashMap<
+        (String, String),
+        (u64, u64, std::collections::HashMap<u64, u64>),
+    >;
+
     /// The one-probe index against a plain model with the strings themselves, over random
     /// traffic in three data sets: every verdict and every "other id space" the same.
     #[test]
@@ -263,8 +269,6 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(7);
         let mut d = Dedup::new(None);
         let mut first_set: HashMap<String, String> = HashMap::new();
-        // (data_set_id, id) → first line, first content, other contents with their first line.
-        type Seen = HashMap<(String, String), (u64, u64, HashMap<u64, u64>)>;
         let mut seen = Seen::new();
         for line in 1..20_000u64 {
             let ds = ["a", "b", "c"][rng.usize(..3)].to_owned();
