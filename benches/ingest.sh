@@ -5,8 +5,8 @@
 #  2. a fixed number of POSTs (gen --to http://…), to prove nothing is lost: events accepted by
 #     the endpoint (200s) = events counted by the engine = lines in the capture file;
 #  3. TCP ingest of 1,000,000 events in events/s (generated to a file first, then streamed by
-#     `cat` so that the sender costs next to nothing), with the same proof, and `check -j 2` on
-#     the same file as the reference;
+#     `cat` so that the sender costs next to nothing), with the same proof, again without the
+#     capture, and `check -j 2` on the same file as the reference;
 #  4. nginx (Debian) answering a fixed 200 to the same POSTs with wrk, the reference for 1.
 # Usage: benches/ingest.sh [SECONDS] [TCP_EVENTS]   (installs wrk from Debian if missing)
 #        BIN=/path/to/other/ecapi-scope benches/ingest.sh   (another build, e.g. a baseline)
@@ -71,12 +71,20 @@ stats=$(tail -1 "$out/watch.err")
 tcp_rate=$(awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}')
 echo "   $tcp_rate events/s ($(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}') s)"
 echo "   sent $tcp_events, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap3.ndjson")"
+# The same without the capture, to tell the pipeline's cost from the capture file's writes.
+start_watch --max-events "$tcp_events" tcp-listen://127.0.0.1:0
+start=$(date +%s.%N)
+cat "$out/tcp.ndjson" > "/dev/tcp/${addr%:*}/${addr##*:}"
+wait "$pid" || true
+end=$(date +%s.%N)
+nocap_rate=$(awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}')
+echo "   without the capture: $nocap_rate events/s"
 # The reference for the same file, in the same run: check on both cores.
 start=$(date +%s.%N)
 "$bin" check -j 2 --no-progress "$out/tcp.ndjson" > /dev/null || true
 end=$(date +%s.%N)
 check_rate=$(awk -v n="$tcp_events" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", n/(b-a)}')
-echo "   reference: check -j 2 on the same file: $check_rate events/s; TCP ingest = $(awk -v t="$tcp_rate" -v c="$check_rate" 'BEGIN{printf "%.2f", t/c}')x"
+echo "   reference: check -j 2 on the same file: $check_rate events/s; TCP ingest = $(awk -v t="$tcp_rate" -v c="$check_rate" 'BEGIN{printf "%.2f", t/c}')x (without the capture: $(awk -v t="$nocap_rate" -v c="$check_rate" 'BEGIN{printf "%.2f", t/c}')x)"
 
 echo "== 4. reference: nginx answering a fixed 200 to the same single-event POSTs (wrk, 32 connections, ${secs}s)"
 if ! command -v nginx >/dev/null; then
