@@ -50,9 +50,55 @@ pub fn write_quoted<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
     }
 }
 
+/// Appends ASCII text as a JSON string literal, byte for byte what serde_json writes, straight
+/// into `out` (no writer call per escape): the capture's hot path, as every record's quotes
+/// are escaped there.
+pub fn push_quoted_ascii(out: &mut Vec<u8>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + s.len() / 4 + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]),
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+    out.push(b'"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ascii_quoting_is_serde_jsons(s in "[\\x00-\\x7f]{0,64}") {
+            let mut out = Vec::new();
+            push_quoted_ascii(&mut out, s.as_bytes());
+            prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
+    }
 
     #[test]
     fn escapes_beyond_serde() {

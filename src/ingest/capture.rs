@@ -77,6 +77,12 @@ impl Capture {
         )?;
         serde_json::to_writer(&mut out, label)?;
         match raw {
+            // The common case, escaped straight into the buffer; a huge record goes through the
+            // writer below, which hands it over in parts.
+            Ok(bytes) if bytes.len() < SPILL && bytes.is_ascii() => {
+                out.0.out.extend_from_slice(b",\"raw\":");
+                crate::jsontext::push_quoted_ascii(&mut out.0.out, bytes);
+            }
             Ok(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => {
                     out.write_all(b",\"raw\":")?;
@@ -99,6 +105,9 @@ impl Capture {
         }
         out.write_all(b"}\n")?;
         self.pending += 1;
+        if self.out.len() >= SPILL {
+            self.spill();
+        }
         Ok(())
     }
 
