@@ -65,18 +65,23 @@ impl Walk {
 
     /// Walks one record. On `Err` the record is not valid JSON and the events are meaningless.
     pub fn run(&mut self, raw: &[u8], reference_time: i64) -> Result<(), serde_json::Error> {
-        self.used = 0;
-        self.cur = 0;
-        self.envelope = false;
-        self.batch = false;
-        self.path.clear();
-        self.reference_time = reference_time;
+        self.start(reference_time);
         // UTF-8 checked once for the whole record (SIMD) rather than string by string; a
         // record that is not UTF-8 is parsed from bytes, for the parser's own error.
         match simdutf8::basic::from_utf8(raw) {
             Ok(text) => self.parse(serde_json::Deserializer::from_str(text)),
             Err(_) => self.parse(serde_json::Deserializer::from_slice(raw)),
         }
+    }
+
+    /// Forgets the last record.
+    fn start(&mut self, reference_time: i64) {
+        self.used = 0;
+        self.cur = 0;
+        self.envelope = false;
+        self.batch = false;
+        self.path.clear();
+        self.reference_time = reference_time;
     }
 
     fn parse<'de, R: serde_json::de::Read<'de>>(

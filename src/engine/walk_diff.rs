@@ -10,12 +10,7 @@ use serde::de::DeserializeSeed;
 impl Walk {
     /// The old path: the whole record through serde_json's byte reader.
     fn run_from_bytes(&mut self, raw: &[u8], reference_time: i64) -> Result<(), serde_json::Error> {
-        self.used = 0;
-        self.cur = 0;
-        self.envelope = false;
-        self.batch = false;
-        self.path.clear();
-        self.reference_time = reference_time;
+        self.start(reference_time);
         let mut de = serde_json::Deserializer::from_slice(raw);
         RecordSeed { w: self }.deserialize(&mut de)?;
         de.end()
