@@ -4,6 +4,8 @@
 # Value, per line, same line splitting) measured in the same run on the same file, and the
 # same file checked 8 days later (every event with one warning). Each command runs 3 times; the best
 # time is reported. Usage: benches/check.sh [EVENTS]
+#        BASELINE_BIN=/path/to/older/ecapi-scope benches/check.sh   (that build's check too, in
+#        the same run, and this build's events/s as a ratio to it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
@@ -38,9 +40,18 @@ measure check-1-thread-warnings "$bin" check -j 1 --no-progress --now 1796475200
 measure check-1-thread-ndjson "$bin" check -j 1 --no-progress --now 1795784000 --format ndjson "$file"
 measure check-2-threads "$bin" check -j 2 --no-progress --now 1795784000 "$file"
 measure check-2-threads-ndjson "$bin" check -j 2 --no-progress --now 1795784000 --format ndjson "$file"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  measure older-check-1-thread "$BASELINE_BIN" check -j 1 --no-progress --now 1795784000 "$file"
+  measure older-check-1-thread-warnings "$BASELINE_BIN" check -j 1 --no-progress --now 1796475200 "$file"
+  measure older-check-2-threads "$BASELINE_BIN" check -j 2 --no-progress --now 1795784000 "$file"
+fi
 ratio() { awk -v b="$(cat "$out/baseline-parse-only.secs")" -v c="$(cat "$out/$1.secs")" 'BEGIN{printf "%.0f%%", 100*b/c}'; }
 echo "events/s relative to the parse-only baseline (one thread):"
 echo "  sonic-rs Value, parse only: $(ratio sonic-rs-parse-only)"
 echo "  check, 1 thread: $(ratio check-1-thread) (ndjson output: $(ratio check-1-thread-ndjson)); every event with a warning: $(ratio check-1-thread-warnings)"
 echo "  check, 2 threads: $(ratio check-2-threads) (ndjson output: $(ratio check-2-threads-ndjson))"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  vs() { awk -v b="$(cat "$out/older-$1.secs")" -v c="$(cat "$out/$1.secs")" 'BEGIN{printf "%.2fx", b/c}'; }
+  echo "this build's events/s relative to $BASELINE_BIN: 1 thread $(vs check-1-thread), every event with a warning $(vs check-1-thread-warnings), 2 threads $(vs check-2-threads)"
+fi
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$out"
