@@ -170,6 +170,8 @@ pub struct Aggregates {
     pub by_code: Vec<u64>,
     pub groups: Vec<FindingGroup>,
     group_index: FastMap<(Code, String), usize>,
+    /// The folded path of the finding being counted: a buffer reused, not one per finding.
+    scratch: String,
     pub groups_overflow: u64,
     pub value_by_currency: FastMap<String, (f64, u64)>,
     pub duplicates: DuplicateStats,
@@ -198,6 +200,7 @@ impl Default for Aggregates {
             by_code: vec![0; RULES.len()],
             groups: Vec::new(),
             group_index: FastMap::default(),
+            scratch: String::new(),
             groups_overflow: 0,
             value_by_currency: FastMap::default(),
             duplicates: DuplicateStats::default(),
@@ -218,6 +221,12 @@ impl Default for Aggregates {
 /// `$.properties.items[3].price` → `$.properties.items[].price`.
 pub fn fold_indices(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
+    fold_indices_into(path, &mut out);
+    out
+}
+
+/// [`fold_indices`], appended to `out`.
+pub fn fold_indices_into(path: &str, out: &mut String) {
     let mut in_index = false;
     for c in path.chars() {
         match c {
@@ -236,7 +245,6 @@ pub fn fold_indices(path: &str) -> String {
             }
         }
     }
-    out
 }
 
 impl Aggregates {
@@ -303,12 +311,15 @@ impl Aggregates {
             Code::IdInOtherDataSet => self.duplicates.other_space += 1,
             _ => {}
         }
-        let key = (f.code, fold_indices(&f.path));
+        let mut key = (f.code, std::mem::take(&mut self.scratch));
+        key.1.clear();
+        fold_indices_into(&f.path, &mut key.1);
         if let Some(&i) = self.group_index.get(&key) {
             let g = &mut self.groups[i];
             g.count += 1;
             g.last_seen_ms = g.last_seen_ms.max(r.received_ms);
             g.recent.add(r.received_ms.div_euclid(1000));
+            self.scratch = key.1;
         } else if self.groups.len() < MAX_GROUPS {
             self.group_index.insert(key.clone(), self.groups.len());
             let mut recent = RateSeries::default();
