@@ -57,6 +57,9 @@ const HOSTILE: &[&[u8]] = &[
     b"{\"id\":\"a\"}  \t\r ",
     b"{\"id\":\"a\"} x",
     b"\"just a string\"",
+    // Not UTF-8: the byte path on both sides, the parser's own error.
+    b"{\"id\":\"a\xff\"}",
+    b"{\"id\":\"\xed\xa0\x80\"}",
     b"",
 ];
 

@@ -112,7 +112,9 @@ impl Capture {
     }
 
     /// Hands what is buffered to the operating system, so that a large batch never holds
-    /// more than `SPILL` bytes here; a failure is kept for `flush`.
+    /// more than `SPILL` bytes here beyond one record (a record under `SPILL` is escaped
+    /// whole, at most six bytes per byte; a larger one goes out in parts); a failure is kept
+    /// for `flush`.
     fn spill(&mut self) {
         if self.failed.is_none() {
             match self.file.write_all(&self.out) {
