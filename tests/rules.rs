@@ -648,6 +648,17 @@ fn deferred_timestamp_messages_read_as_before() {
         messages(stale),
         ["2026-11-19T11:53:20Z is 8 d 1 h before arrival"]
     );
+    // A deferred message equals the text it makes.
+    let deferred = ecapi_scope::engine::report::Message::Stale {
+        time: NOW - 8 * 86_400 - 3600,
+        age: 8 * 86_400 + 3600,
+    };
+    assert_eq!(
+        deferred,
+        ecapi_scope::engine::report::Message::from(
+            "2026-11-19T11:53:20Z is 8 d 1 h before arrival"
+        )
+    );
     let future = apply(&[M::Set("/timestamp", json!(NOW + 7200 + 60))]);
     assert_eq!(
         messages(future),
