@@ -50,14 +50,13 @@ impl DuplicatesView<'_> {
         let (app, t) = (self.app, self.theme);
         let st = &app.dups;
         let keys = duplicate_keys(&app.agg, st);
-        let order = if st.descending { "▼" } else { "▲" };
         let overflow = app.agg.duplicate_keys_overflow;
         let title = list::sorted_title(
             format!(
                 "Duplicates · {} keys collided",
                 thousands(keys.len() as u64)
             ),
-            &format!("{}{order}", st.sort.name()),
+            (st.sort.name(), st.descending),
             "enter: the versions",
             (overflow > 0).then(|| format!("({} beyond the key cap)", thousands(overflow))),
             t,

@@ -22,14 +22,17 @@ pub fn titled(title: Line, area: Rect, buf: &mut Buffer) -> Rect {
 /// could not hold.
 pub fn sorted_title(
     what: String,
-    order: &str,
+    (sort, descending): (&str, bool),
     enter: &str,
     overflow: Option<String>,
     t: &Theme,
 ) -> Line<'static> {
     let mut spans = vec![
         Span::styled(what, t.title),
-        Span::styled(format!("  sorted by {order}"), t.key),
+        Span::styled(
+            format!("  sorted by {sort}{}", if descending { "▼" } else { "▲" }),
+            t.key,
+        ),
         Span::styled(format!("  {enter}"), t.dim),
     ];
     if let Some(o) = overflow {

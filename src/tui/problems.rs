@@ -25,13 +25,12 @@ impl Widget for ProblemsView<'_> {
         let st = &app.problems;
         let a = &app.agg;
         let groups = problem_groups(a, st);
-        let order = if st.descending { "▼" } else { "▲" };
         let title = list::sorted_title(
             format!(
                 "Problems · {} groups of findings by code and path",
                 thousands(groups.len() as u64)
             ),
-            &format!("{}{order}", st.sort.name()),
+            (st.sort.name(), st.descending),
             "enter: the events",
             (a.groups_overflow > 0).then(|| {
                 format!(
