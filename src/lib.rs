@@ -15,6 +15,7 @@ pub mod gen;
 pub mod ingest;
 pub mod jsontext;
 pub mod live;
+pub mod merge;
 pub mod output;
 pub mod replay;
 pub mod serve;

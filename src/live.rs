@@ -86,8 +86,17 @@ pub fn options(args: &SourceArgs, settings: &Settings) -> Result<IngestOptions> 
             None => Vec::new(),
         },
         limits: limits(&args.limits)?,
+        kafka: kafka_settings(settings, &args.kafka)?,
         ..IngestOptions::default()
     })
+}
+
+/// Kafka client properties: the config file's `[kafka]` table, its secret read from the
+/// environment variable it names, then `-X`.
+fn kafka_settings(settings: &Settings, x: &[String]) -> Result<Vec<(String, String)>> {
+    let mut props = settings.kafka.properties().map_err(anyhow::Error::msg)?;
+    props.extend(ingest::kafka::parse_props(x).map_err(anyhow::Error::msg)?);
+    Ok(props)
 }
 
 fn limits(flags: &LimitFlags) -> Result<Limits> {
@@ -135,7 +144,25 @@ impl Pipeline {
         out: Box<dyn Output>,
         max_events: Option<u64>,
     ) -> Result<Pipeline> {
-        Pipeline::build(sources, args, settings, out, max_events, None)
+        let opts = options(args, settings)?;
+        Pipeline::build(
+            sources,
+            opts,
+            args.capture.as_deref(),
+            settings,
+            out,
+            max_events,
+        )
+    }
+
+    /// A pipeline with options made by the caller (`check` over bounded live sources).
+    pub fn with_options(
+        sources: &[String],
+        opts: IngestOptions,
+        settings: &Settings,
+        out: Box<dyn Output>,
+    ) -> Result<Pipeline> {
+        Pipeline::build(sources, opts, None, settings, out, None)
     }
 
     /// A pipeline whose endpoint is `serve`'s sandbox (faults, latency, a line per request).
@@ -146,24 +173,24 @@ impl Pipeline {
         out: Box<dyn Output>,
         sandbox: Arc<crate::ingest::sandbox::Sandbox>,
     ) -> Result<Pipeline> {
-        Pipeline::build(sources, args, settings, out, None, Some(sandbox))
+        let mut opts = options(args, settings)?;
+        opts.sandbox = Some(sandbox);
+        Pipeline::build(sources, opts, args.capture.as_deref(), settings, out, None)
     }
 
     fn build(
         sources: &[String],
-        args: &SourceArgs,
+        opts: IngestOptions,
+        capture: Option<&Path>,
         settings: &Settings,
         out: Box<dyn Output>,
         max_events: Option<u64>,
-        sandbox: Option<Arc<crate::ingest::sandbox::Sandbox>>,
     ) -> Result<Pipeline> {
         ingest::init_tls();
         let specs = sources
             .iter()
             .map(|s| SourceSpec::parse(s).map_err(anyhow::Error::msg))
             .collect::<Result<Vec<_>>>()?;
-        let mut opts = options(args, settings)?;
-        opts.sandbox = sandbox;
         let opts = Arc::new(opts);
         for spec in &specs {
             ingest::check_bind(spec, &opts).map_err(anyhow::Error::msg)?;
@@ -173,10 +200,11 @@ impl Pipeline {
             .iter()
             .map(|s| Arc::new(SourceStatus::new(s)))
             .collect();
-        if let Some(path) = &args.capture {
+        if let Some(path) = capture {
             refuse_capture_loop(path, &specs)?;
         }
-        let (capture, capture_problem) = match &args.capture {
+        let capture_path = capture.map(Path::to_path_buf);
+        let (capture, capture_problem) = match capture {
             Some(path) => match Capture::open(path) {
                 Ok(c) => (Some(c), None),
                 Err(e) => (
@@ -216,7 +244,7 @@ impl Pipeline {
             servers: Vec::new(),
             watcher,
             done: Some(done_rx),
-            capture: args.capture.clone(),
+            capture: capture_path,
             capture_problem,
         })
     }

@@ -40,6 +40,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// `merge`: reads every report (all or nothing), prints the merged one.
+fn run_merge(paths: &[std::path::PathBuf], fail_on: ecapi_scope::cli::FailOn) -> Result<ExitCode> {
+    let mut reports = Vec::with_capacity(paths.len());
+    for path in paths {
+        let name = path.display().to_string();
+        let text = if name == "-" {
+            let mut s = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut s).context("standard input")?;
+            s
+        } else {
+            std::fs::read_to_string(path).with_context(|| name.clone())?
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+        reports.push((name, doc));
+    }
+    let merged = ecapi_scope::merge::merge(&reports).map_err(anyhow::Error::msg)?;
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &merged)?;
+    writeln!(out)?;
+    Ok(if ecapi_scope::merge::fails(&merged, fail_on.threshold()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The config file's `[kafka]` properties.
+fn settings_kafka(settings: &Settings) -> Result<Vec<(String, String)>> {
+    settings.kafka.properties().map_err(anyhow::Error::msg)
+}
+
+/// `-X key=value` client properties.
+fn kafka_props(items: &[String]) -> Result<Vec<(String, String)>> {
+    ecapi_scope::ingest::kafka::parse_props(items).map_err(anyhow::Error::msg)
+}
+
 fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -72,7 +109,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 filter,
             };
             let stdout = io::stdout();
-            let outcome = check::run(&args.files, &opts, &mut stdout.lock())?;
+            let names: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+            let live = names.iter().filter(|n| check::live::is_live(n)).count();
+            anyhow::ensure!(
+                live == 0 || live == names.len(),
+                "check reads files or kafka:// topics, not both at once"
+            );
+            let outcome = if live > 0 {
+                let mut props = settings_kafka(&opts.settings)?;
+                props.extend(kafka_props(&args.kafka)?);
+                // Not locked: with --format ndjson the hub's thread prints the records.
+                check::live::run(&names, &opts, props, &mut io::stdout())?
+            } else {
+                check::run(&args.files, &opts, &mut stdout.lock())?
+            };
             for e in &outcome.io_errors {
                 let _ = writeln!(io::stderr(), "ecapi-scope: {e}");
             }
@@ -102,6 +152,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Gen(args) => run_gen(args),
+        Command::Merge { reports, fail_on } => run_merge(&reports, fail_on),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "ecapi-scope", &mut io::stdout());
@@ -272,8 +323,14 @@ fn run_gen(args: GenArgs) -> Result<ExitCode> {
     };
     if let Some(to) = &args.to {
         let target = gen::target::Target::parse(to).map_err(anyhow::Error::msg)?;
-        let sent = gen::target::send(opts, &target, args.rate, args.concurrency)
-            .with_context(|| format!("sending to {to}"))?;
+        let sent = gen::target::send(
+            opts,
+            &target,
+            args.rate,
+            args.concurrency,
+            &kafka_props(&args.kafka)?,
+        )
+        .with_context(|| format!("sending to {to}"))?;
         if args.stats {
             eprintln!("{}", serde_json::to_string_pretty(&sent)?);
         }

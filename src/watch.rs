@@ -68,8 +68,15 @@ impl Output for Printer {
             }
         }
         if let Some(color) = self.text {
-            if line::write_event(&mut self.buf, r, origin.label, origin.received_ms, color).is_ok()
-            {
+            let at;
+            let source = match origin.message {
+                Some(m) => {
+                    at = format!("{}[{}]@{}", m.topic, m.partition, m.offset);
+                    at.as_str()
+                }
+                None => origin.label,
+            };
+            if line::write_event(&mut self.buf, r, source, origin.received_ms, color).is_ok() {
                 self.lines += 1;
             }
             return;
@@ -83,6 +90,7 @@ impl Output for Printer {
             first_source,
             received_ms: Some(origin.received_ms),
             upstream: origin.upstream,
+            message: origin.message,
         };
         if ndjson::write_event(&mut self.buf, r, &extra).is_ok() {
             self.lines += 1;
@@ -123,6 +131,7 @@ impl Output for Printer {
 
 /// Runs `watch`; true when a source failed (each is named on standard error).
 pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
+    let started = std::time::Instant::now();
     let duration = match &args.duration {
         Some(d) => Some(
             parse_duration(d)
@@ -212,7 +221,14 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
         }
     });
     let statuses = pipeline.statuses.clone();
-    let (summary, _engine) = pipeline.stop()?;
+    let (summary, engine) = pipeline.stop()?;
+    if let Some(path) = &args.report {
+        let errors = crate::check::live::failures(&statuses);
+        let report =
+            crate::check::live::summary(&engine, &args.sources, &statuses, started, &errors);
+        crate::check::live::write_report(path, &report)
+            .with_context(|| format!("--report {}", path.display()))?;
+    }
     if let Some(t) = writer_thread {
         let _ = t.join();
     }

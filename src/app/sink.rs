@@ -139,6 +139,7 @@ pub fn rows_of(
             upstream: None,
             raw,
             record: meta.locator,
+            message: None,
         };
         engine.process(raw, &meta, &mut recent, &mut |r| {
             let text = elements.of(origin.raw, origin.record, r.index);

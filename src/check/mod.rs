@@ -1,5 +1,6 @@
 //! `ecapi-scope check`: read NDJSON inputs through the engine and report in the chosen format.
 
+pub mod live;
 pub mod lookup;
 pub mod pipeline;
 
@@ -191,6 +192,7 @@ impl Consumer<'_> {
                         first_source,
                         received_ms,
                         upstream: None,
+                        message: None,
                     };
                     ndjson::write_event(out, r, &extra)
                 }

@@ -91,6 +91,16 @@ pub enum Command {
     /// Send events from files or captures to a receiver (loopback or allow-listed), with
     /// retries, and report what it accepted, rejected and failed.
     Replay(Box<ReplayArgs>),
+    /// Merge `check --format json` reports of instances that each read a share of one stream
+    /// (the members of a consumer group) into one report, on standard output.
+    Merge {
+        /// Reports (`-` for standard input).
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Exit 1 when the merged report has findings at or above this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+    },
     /// Print a shell completion script: `ecapi-scope completions bash > /etc/bash_completion.d/ecapi-scope`.
     Completions {
         #[arg(value_enum)]
@@ -171,9 +181,13 @@ pub struct EngineFlags {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// NDJSON files (`.gz` read decompressed); `-` for standard input.
+    /// NDJSON files (`.gz` read decompressed); `-` for standard input; or kafka:// topics,
+    /// read to the end offsets they have when the check starts.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// A Kafka client property for kafka:// inputs: -X key=value (repeatable).
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub kafka: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Exit 1 when a finding of this severity or worse is found.
@@ -238,6 +252,10 @@ pub struct GenArgs {
     /// POSTs in flight at once, with --to http(s)://….
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// A Kafka client property for `--to kafka://…`, as kcat takes them: -X key=value
+    /// (repeatable; e.g. -X security.protocol=SASL_SSL).
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub kafka: Vec<String>,
     /// Print what was generated (counts by fault) to standard error.
     #[arg(long)]
     pub stats: bool,
@@ -303,6 +321,10 @@ pub struct SourceArgs {
     /// sources and https upstreams of a proxy).
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
+    /// A Kafka client property for kafka:// sources, as kcat takes them: -X key=value
+    /// (repeatable; over the config file's [kafka] table).
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub kafka: Vec<String>,
     #[command(flatten)]
     pub limits: LimitFlags,
     #[command(flatten)]
@@ -359,6 +381,10 @@ pub struct WatchArgs {
     /// At the end, print counters (per source, and the hub's) as JSON on standard error.
     #[arg(long)]
     pub stats: bool,
+    /// At the end, write the `check --format json` report of everything seen to this file (the
+    /// members of a consumer group each write one; `merge` adds them up).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Do not report source state changes on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,

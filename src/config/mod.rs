@@ -1,6 +1,8 @@
 //! Resolved settings: defaults, overridden by the TOML config file, overridden by flags.
 //! Bad configuration is reported with the file, the key and what was expected.
 
+pub mod kafka;
+
 use crate::ecapi::event_type::EventType;
 use crate::engine::stage::{Stage, StageMap};
 use crate::engine::time::parse_duration;
@@ -48,6 +50,8 @@ struct FileConfig {
     severity: BTreeMap<String, toml::Value>,
     #[serde(default)]
     replay: ReplaySettings,
+    #[serde(default)]
+    kafka: kafka::KafkaSettings,
 }
 
 /// `[replay]`: where replays go and what they carry. Its `Debug` masks the token.
@@ -96,6 +100,7 @@ pub struct Settings {
     pub theme: Option<String>,
     pub path: Option<String>,
     pub replay: ReplaySettings,
+    pub kafka: kafka::KafkaSettings,
 }
 
 impl Default for Settings {
@@ -107,6 +112,7 @@ impl Default for Settings {
             theme: None,
             path: None,
             replay: ReplaySettings::default(),
+            kafka: kafka::KafkaSettings::default(),
         }
     }
 }
@@ -155,6 +161,7 @@ impl Settings {
         self.path = Some(path.to_owned());
         self.keys = file.keys;
         self.replay = file.replay;
+        self.kafka = file.kafka;
         if let Some(t) = file.theme {
             self.theme = Some(t);
         }

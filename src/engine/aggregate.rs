@@ -373,13 +373,16 @@ impl Aggregates {
         }
     }
 
-    /// Collided keys, most duplicated first.
+    /// Collided keys, most duplicated first, then by data_set_id and id: an order of the keys
+    /// themselves, so that reports of instances that each saw a share of the keys merge into
+    /// the report of one that saw them all (`merge`).
     pub fn top_duplicate_keys(&self) -> Vec<&DuplicateKeyStats> {
         let mut v: Vec<_> = self.duplicate_keys.values().collect();
         v.sort_by(|a, b| {
             b.duplicates
                 .cmp(&a.duplicates)
-                .then(a.first_line.cmp(&b.first_line))
+                .then_with(|| a.data_set_id.cmp(&b.data_set_id))
+                .then_with(|| a.id.cmp(&b.id))
         });
         v
     }

@@ -15,6 +15,8 @@ pub enum Target {
     Unix(PathBuf),
     /// An endpoint URL, `http://` or `https://`.
     Http(String),
+    /// `kafka://BROKERS/TOPIC`: one message per line, keyed by `data_set_id:id`.
+    Kafka(Box<crate::ingest::kafka::spec::KafkaSpec>),
 }
 
 impl Target {
@@ -28,8 +30,12 @@ impl Target {
         if text.starts_with("http://") || text.starts_with("https://") {
             return Ok(Target::Http(text.to_owned()));
         }
+        if let Some(rest) = text.strip_prefix("kafka://") {
+            let spec = crate::ingest::kafka::spec::KafkaSpec::parse(text, rest)?;
+            return Ok(Target::Kafka(Box::new(spec)));
+        }
         Err(format!(
-            "{text:?}: expected tcp://HOST:PORT, unix:///PATH or http(s)://…"
+            "{text:?}: expected tcp://HOST:PORT, unix:///PATH, http(s)://… or kafka://BROKERS/TOPIC"
         ))
     }
 }
@@ -102,13 +108,42 @@ fn stream_lines<W: Write>(gen: &mut Generator, out: W, rate: Option<f64>) -> io:
     Ok(n)
 }
 
-/// Generates `opts` traffic into `target`.
+/// Produces every line to a topic, keyed (see `ingest::kafka::produce`).
+fn produce_all(
+    gen: &mut Generator,
+    spec: &crate::ingest::kafka::spec::KafkaSpec,
+    props: &[(String, String)],
+    batch_key: &str,
+    rate: Option<f64>,
+) -> io::Result<u64> {
+    use crate::ingest::kafka::produce::{key_of, KeyedProducer};
+    let mut producer = KeyedProducer::new(spec, props).map_err(io::Error::other)?;
+    let mut line = Vec::new();
+    let start = Instant::now();
+    let mut n = 0u64;
+    while gen.next_line(&mut line) {
+        pace(start, n, rate);
+        let key = key_of(&line, batch_key);
+        producer
+            .send(&line, key.as_deref())
+            .map_err(io::Error::other)?;
+        line.clear();
+        n += 1;
+    }
+    producer
+        .finish(Duration::from_secs(60))
+        .map_err(io::Error::other)
+}
+
+/// Generates `opts` traffic into `target`; `kafka` holds client properties (`-X`).
 pub fn send(
     opts: GenOptions,
     target: &Target,
     rate: Option<f64>,
     concurrency: usize,
+    kafka: &[(String, String)],
 ) -> io::Result<Sent> {
+    let batch_key = opts.batch_key.clone();
     let mut gen = Generator::new(opts);
     let mut sent = Sent::default();
     match target {
@@ -121,6 +156,9 @@ pub fn send(
                 std::os::unix::net::UnixStream::connect(path)?,
                 rate,
             )?;
+        }
+        Target::Kafka(spec) => {
+            sent.lines = produce_all(&mut gen, spec, kafka, &batch_key, rate)?;
         }
         Target::Http(url) => {
             let gen = Arc::new(Mutex::new(gen));

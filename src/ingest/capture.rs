@@ -4,7 +4,8 @@
 //!
 //! Line shape: `{"_capture":1,"received":MS,"source":"LABEL","raw":"TEXT"}`, with `raw_b64`
 //! instead of `raw` for bytes that are not UTF-8, and `too_long` (a length) for records that
-//! were over the size limit and never kept.
+//! were over the size limit and never kept. A Kafka record also has
+//! `"kafka":{"topic","partition","offset","key","timestamp"}` after its source.
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -70,12 +71,26 @@ impl Capture {
         label: &str,
         raw: Result<&[u8], u64>,
     ) -> io::Result<()> {
+        self.write_from(received_ms, label, None, raw)
+    }
+
+    /// Appends one record, with where it was in a Kafka topic.
+    pub fn write_from(
+        &mut self,
+        received_ms: i64,
+        label: &str,
+        message: Option<&crate::ingest::MessageDetail>,
+        raw: Result<&[u8], u64>,
+    ) -> io::Result<()> {
         let mut out = Chunked(self);
         write!(
             out,
             "{{\"_capture\":1,\"received\":{received_ms},\"source\":"
         )?;
         serde_json::to_writer(&mut out, label)?;
+        if let Some(m) = message {
+            crate::output::ndjson::write_message(&mut out, m)?;
+        }
         match raw {
             // The common case, escaped straight into the buffer; a huge record goes through the
             // writer below, which hands it over in parts.

@@ -11,6 +11,7 @@ pub mod file;
 pub mod framing;
 pub mod http;
 pub mod hub;
+pub mod kafka;
 pub mod limits;
 pub mod proxy;
 mod reply;
@@ -44,6 +45,69 @@ pub struct Record {
     pub reply: Option<oneshot::Sender<Reply>>,
     /// For proxied requests: what the real endpoint answered.
     pub upstream: Option<Arc<Upstream>>,
+    /// Told whether the record was counted (a Kafka source commits its offset then).
+    pub ack: Option<Ack>,
+    /// Where in a Kafka topic the record was.
+    pub message: Option<Box<MessageDetail>>,
+}
+
+/// A Kafka message's place and metadata, carried with its record to the outputs and the
+/// capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageDetail {
+    pub topic: Arc<str>,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    /// The message's timestamp (create or log-append time), unix ms.
+    pub timestamp_ms: Option<i64>,
+}
+
+/// A source's handle on one record's fate: `done(true)` once it went through the engine (and
+/// the capture), `done(false)` when it was refused; dropped without either, it counts as
+/// refused, so that a record lost on any path is never committed as read.
+pub struct Ack {
+    tx: Option<std::sync::mpsc::Sender<Acked>>,
+    slot: u32,
+    offset: i64,
+}
+
+/// What an [`Ack`] tells its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acked {
+    pub slot: u32,
+    pub offset: i64,
+    pub counted: bool,
+}
+
+impl Ack {
+    pub fn new(tx: std::sync::mpsc::Sender<Acked>, slot: u32, offset: i64) -> Ack {
+        Ack {
+            tx: Some(tx),
+            slot,
+            offset,
+        }
+    }
+
+    pub fn done(mut self, counted: bool) {
+        self.send(counted);
+    }
+
+    fn send(&mut self, counted: bool) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Acked {
+                slot: self.slot,
+                offset: self.offset,
+                counted,
+            });
+        }
+    }
+}
+
+impl Drop for Ack {
+    fn drop(&mut self) {
+        self.send(false);
+    }
 }
 
 pub enum Body {
@@ -170,6 +234,8 @@ pub struct IngestOptions {
     pub limits: limits::Limits,
     /// `serve`: injected faults, latency and a line per request.
     pub sandbox: Option<Arc<sandbox::Sandbox>>,
+    /// Kafka client properties (the config file's `[kafka]` table, then `-X`).
+    pub kafka: Vec<(String, String)>,
 }
 
 impl IngestOptions {
@@ -199,6 +265,7 @@ impl Default for IngestOptions {
             shutdown: Arc::new(tokio::sync::watch::Sender::new(false)),
             limits: limits::Limits::default(),
             sandbox: None,
+            kafka: Vec::new(),
         }
     }
 }
@@ -232,6 +299,8 @@ impl Ctx {
             label: None,
             reply: None,
             upstream: None,
+            ack: None,
+            message: None,
         }
     }
 
@@ -349,6 +418,7 @@ pub fn spawn(spec: SourceSpec, ctx: Ctx) -> JoinHandle<()> {
             SourceSpec::WebSocket(url) => ws::run(url, ctx).await,
             SourceSpec::HttpListen { addr, path } => http::run(addr, path, ctx).await,
             SourceSpec::Proxy { addr, upstream } => proxy::run(addr, upstream, ctx).await,
+            SourceSpec::Kafka(spec) => kafka::run(*spec, ctx).await,
         }
     })
 }

@@ -25,6 +25,8 @@ pub enum SourceSpec {
     HttpListen { addr: String, path: Option<String> },
     /// `proxy://HOST:PORT?upstream=URL`.
     Proxy { addr: String, upstream: String },
+    /// `kafka://BROKERS/TOPICS?group=…&from=…&until=end`.
+    Kafka(Box<super::kafka::spec::KafkaSpec>),
 }
 
 impl SourceSpec {
@@ -90,8 +92,10 @@ impl SourceSpec {
                     upstream: upstream.to_owned(),
                 })
             }
+            "kafka" => super::kafka::spec::KafkaSpec::parse(text, rest)
+                .map(|k| SourceSpec::Kafka(Box::new(k))),
             other => Err(format!(
-                "{text:?}: unknown source kind {other:?} (file, tcp, tcp-listen, udp, unix, unix-listen, ws, wss, http-listen, proxy)"
+                "{text:?}: unknown source kind {other:?} (file, tcp, tcp-listen, udp, unix, unix-listen, ws, wss, http-listen, proxy, kafka)"
             )),
         }
     }

@@ -21,6 +21,10 @@ pub enum SourceState {
     },
     /// Waiting for a file that does not exist yet.
     Waiting(String),
+    /// A Kafka consumer between assignments (its group is rebalancing).
+    Rebalancing,
+    /// A Kafka consumer reading the partitions given (`events[0,1]`).
+    Assigned(String),
     Ended,
     Failed(String),
 }
@@ -33,6 +37,8 @@ impl SourceState {
             SourceState::Listening(_) => "listening",
             SourceState::Reconnecting { .. } => "reconnecting",
             SourceState::Waiting(_) => "waiting",
+            SourceState::Rebalancing => "rebalancing",
+            SourceState::Assigned(_) => "assigned",
             SourceState::Ended => "ended",
             SourceState::Failed(_) => "failed",
         }
@@ -53,6 +59,7 @@ impl SourceState {
                 format!("reconnecting (attempt {attempt}, in {wait} ms): {reason}")
             }
             SourceState::Waiting(what) => format!("waiting: {what}"),
+            SourceState::Assigned(parts) => format!("assigned {parts}"),
             SourceState::Failed(reason) => format!("failed: {reason}"),
             other => other.name().to_owned(),
         }
@@ -89,6 +96,23 @@ pub struct SourceStatus {
     last_error: Mutex<Option<String>>,
     /// Requests answered with another status than 200, by status (HTTP sources).
     refused: Mutex<std::collections::BTreeMap<u16, u64>>,
+    /// The partitions assigned to a Kafka source, with their positions and lag.
+    partitions: Mutex<Vec<PartitionView>>,
+}
+
+/// One assigned Kafka partition as its source shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionView {
+    pub topic: String,
+    pub partition: i32,
+    /// The next offset to read (`None` until known).
+    pub position: Option<i64>,
+    /// The offset committed for the group (everything before it went through the engine).
+    pub committed: Option<i64>,
+    /// The partition's high watermark, as last seen.
+    pub high_watermark: Option<i64>,
+    /// High watermark minus position.
+    pub lag: Option<i64>,
 }
 
 impl SourceStatus {
@@ -99,6 +123,7 @@ impl SourceStatus {
             counters: Counters::default(),
             last_error: Mutex::new(None),
             refused: Mutex::new(std::collections::BTreeMap::new()),
+            partitions: Mutex::new(Vec::new()),
         }
     }
 
@@ -144,6 +169,20 @@ impl SourceStatus {
             .unwrap_or_default()
     }
 
+    /// Replaces the assigned partitions (a Kafka source, after a rebalance or new statistics).
+    pub fn set_partitions(&self, parts: Vec<PartitionView>) {
+        if let Ok(mut p) = self.partitions.lock() {
+            *p = parts;
+        }
+    }
+
+    pub fn partitions(&self) -> Vec<PartitionView> {
+        self.partitions
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
+    }
+
     pub fn last_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
@@ -177,6 +216,7 @@ impl SourceStatus {
             "connections": Counters::get(&c.connections),
             "refused": self.refusals().iter().map(|(s, n)| (s.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
             "last_error": self.last_error(),
+            "partitions": self.partitions(),
         })
     }
 }

@@ -102,7 +102,7 @@ pub fn document(s: &Summary) -> Value {
         "duplicates": {"exact": a.duplicates.exact, "conflict": a.duplicates.conflict,
                        "id_reused": a.duplicates.id_reused, "without_id": a.duplicates.without_id,
                        "id_in_other_data_set": a.duplicates.other_space, "keys": s.dedup_keys},
-        "duplicate_keys": a.top_duplicate_keys().into_iter().take(100).map(|k| json!({
+        "duplicate_keys": a.top_duplicate_keys().into_iter().take(crate::merge::LISTED_KEYS).map(|k| json!({
             "data_set_id": k.data_set_id, "id": k.id, "duplicates": k.duplicates,
             "exact": k.exact, "conflict": k.conflict, "id_reused": k.id_reused,
             "first_line": k.first_line,

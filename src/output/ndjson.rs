@@ -17,6 +17,8 @@ pub struct Extra<'a> {
     pub received_ms: Option<i64>,
     /// What the real endpoint answered, for proxied events.
     pub upstream: Option<&'a Upstream>,
+    /// Where a Kafka record was in its topic.
+    pub message: Option<&'a crate::ingest::MessageDetail>,
 }
 
 /// Writes one event's record followed by a newline.
@@ -52,7 +54,35 @@ pub fn write_event<W: Write>(w: &mut W, r: &EventReport, x: &Extra) -> io::Resul
         opt_str(w, u.error.as_deref())?;
         w.write_all(b"}")?;
     }
+    if let Some(m) = x.message {
+        write_message(w, m)?;
+    }
     w.write_all(b"}\n")
+}
+
+/// `,"kafka":{"topic","partition","offset","key","timestamp"}`: a key that is not UTF-8 is
+/// given as `key_b64`.
+pub fn write_message<W: Write>(w: &mut W, m: &crate::ingest::MessageDetail) -> io::Result<()> {
+    use base64::Engine as _;
+    w.write_all(b",\"kafka\":{\"topic\":")?;
+    write_quoted(w, &m.topic)?;
+    write!(w, ",\"partition\":{},\"offset\":{}", m.partition, m.offset)?;
+    match m.key.as_deref().map(std::str::from_utf8) {
+        None => w.write_all(b",\"key\":null")?,
+        Some(Ok(text)) => {
+            w.write_all(b",\"key\":")?;
+            write_quoted(w, text)?;
+        }
+        Some(Err(_)) => {
+            let key = m.key.as_deref().unwrap_or_default();
+            let b64 = base64::engine::general_purpose::STANDARD.encode(key);
+            write!(w, ",\"key\":null,\"key_b64\":\"{b64}\"")?;
+        }
+    }
+    match m.timestamp_ms {
+        Some(ms) => write!(w, ",\"timestamp\":{ms}}}"),
+        None => w.write_all(b",\"timestamp\":null}"),
+    }
 }
 
 /// A duplicate as the contract has it: `null` or `{kind, first_line, first_index

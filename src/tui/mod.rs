@@ -250,7 +250,7 @@ fn start_demo(pipeline: &Pipeline, rate: f64) {
         let _ = std::thread::Builder::new()
             .name("demo".into())
             .spawn(move || {
-                let _ = crate::gen::target::send(opts, &target, Some(rate.max(0.1)), 2);
+                let _ = crate::gen::target::send(opts, &target, Some(rate.max(0.1)), 2, &[]);
             });
     });
 }

@@ -20,11 +20,12 @@ pub struct SourcesView<'a> {
 fn state_style(state: &SourceState, t: &Theme) -> Style {
     match state {
         SourceState::Failed(_) => t.error,
-        SourceState::Reconnecting { .. } | SourceState::Waiting(_) | SourceState::Starting => {
-            t.warning
-        }
+        SourceState::Reconnecting { .. }
+        | SourceState::Waiting(_)
+        | SourceState::Starting
+        | SourceState::Rebalancing => t.warning,
         SourceState::Ended => t.dim,
-        SourceState::Connected | SourceState::Listening(_) => t.ok,
+        SourceState::Connected | SourceState::Listening(_) | SourceState::Assigned(_) => t.ok,
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Origin<'a> {
     pub raw: &'a [u8],
     /// The record's number in the hub (1-based): events of one record share it.
     pub record: u64,
+    /// Where a Kafka record was in its topic.
+    pub message: Option<&'a super::MessageDetail>,
 }
 
 /// What consumes the hub's reports.
@@ -220,7 +222,14 @@ impl Hub {
                 // HTTP senders waiting on it are told the pipeline stopped.
                 continue;
             }
-            if let Some(message) = refusal.as_ref().filter(|_| rec.reply.is_some()) {
+            if let Some(message) = refusal
+                .as_ref()
+                .filter(|_| rec.reply.is_some() || rec.ack.is_some())
+            {
+                // Kafka records are refused like HTTP requests: not counted, read again.
+                if let Some(ack) = rec.ack.take() {
+                    ack.done(false);
+                }
                 if let Some(tx) = rec.reply.take() {
                     let reply = Reply {
                         capture_error: Some(message.clone()),
@@ -246,6 +255,9 @@ impl Hub {
                 reply.as_mut().map(|(_, r)| r),
             );
             replies.extend(reply);
+            if let Some(ack) = rec.ack.take() {
+                ack.done(true);
+            }
         }
         self.out.end_batch(&self.committer.agg);
         for (tx, reply) in replies {
@@ -290,6 +302,7 @@ impl Hub {
             upstream: rec.upstream.as_deref(),
             raw,
             record: meta.locator,
+            message: rec.message.as_deref(),
         };
         let mut sink = |r: &EventReport| {
             if max_events.is_some_and(|m| *count >= m) {

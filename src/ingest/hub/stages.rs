@@ -151,7 +151,11 @@ impl CaptureStage {
                 Body::TooLong(len) => Err(*len),
             };
             let label = label_of(rec, &self.labels);
-            if let Err(e) = self.capture.write(rec.received_ms, &label, raw) {
+            let message = rec.message.as_deref();
+            if let Err(e) = self
+                .capture
+                .write_from(rec.received_ms, &label, message, raw)
+            {
                 failed.get_or_insert(e);
             }
         }
