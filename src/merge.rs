@@ -86,7 +86,9 @@ fn add(old: Value, new: &Value) -> Result<Value, String> {
                     Some(old) => match k.as_str() {
                         "first_seen_ms" => min(&old, v),
                         "last_seen_ms" => max(&old, v),
-                        "data_set_id" | "code" | "severity" | "path" | "id" => same(old, v)?,
+                        "data_set_id" | "code" | "severity" | "path" | "id" | "filter" => {
+                            same(old, v)?
+                        }
                         _ => add(old, v).map_err(|e| format!("{k}: {e}"))?,
                     },
                 };

@@ -257,3 +257,40 @@ fn merge_refuses_what_is_not_a_report() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("different filters"));
 }
+
+#[test]
+fn regression_reports_made_with_the_same_filter_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("e.ndjson");
+    std::fs::write(&input, "{\"data_set_id\":\"x\"}\n").unwrap();
+    let o = bin()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-progress",
+            "--fail-on",
+            "never",
+        ])
+        .args(["--filter", "status:error"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let report = dir.path().join("f.json");
+    std::fs::write(&report, &o.stdout).unwrap();
+    let o = bin()
+        .args(["merge", "--fail-on", "never"])
+        .arg(&report)
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(merged["filter"]["filter"], "status:error");
+    assert_eq!(merged["filter"]["matched"], 2);
+}
