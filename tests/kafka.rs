@@ -7,6 +7,8 @@
 
 #[path = "common/broker.rs"]
 mod broker;
+#[path = "common/report.rs"]
+mod report;
 
 use broker::{wait_for, Broker};
 use serde_json::Value;
@@ -86,25 +88,7 @@ fn lines(path: &Path) -> usize {
 }
 
 fn check(args: &[&str]) -> Value {
-    let out = bin()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--no-progress",
-            "--fail-on",
-            "never",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    report::check_report(args)
 }
 
 /// The counts two reports of the same events must agree on.

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
+#[path = "common/report.rs"]
+mod report;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -17,26 +20,9 @@ fn bin() -> Command {
 }
 
 fn check_json(files: &[&Path]) -> Value {
-    let o = bin()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--no-progress",
-            "--fail-on",
-            "never",
-        ])
-        .args(["--now", NOW])
-        .args(files)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--now".as_ref(), NOW.as_ref()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    report::check_report(args)
 }
 
 /// The shard a line goes to: by data_set_id + id, as a keyed producer partitions.
@@ -62,34 +48,36 @@ fn project(mut v: Value) -> Value {
     ] {
         m.remove(k);
     }
-    for g in m["findings"].as_array_mut().unwrap() {
-        let g = g.as_object_mut().unwrap();
-        g.remove("example_value");
-        g.remove("example_line");
-    }
-    for k in m["duplicate_keys"].as_array_mut().unwrap() {
-        let k = k.as_object_mut().unwrap();
-        for f in [
+    strip(&mut m["findings"], &["example_value", "example_line"]);
+    strip(
+        &mut m["duplicate_keys"],
+        &[
             "first_line",
             "first_input",
             "inputs",
             "first_seen_ms",
             "last_seen_ms",
-        ] {
-            k.remove(f);
-        }
-    }
-    for d in m["data_sets"].as_array_mut().unwrap() {
-        let d = d.as_object_mut().unwrap();
-        for f in [
+        ],
+    );
+    strip(
+        &mut m["data_sets"],
+        &[
             "first_seen_ms",
             "last_seen_ms",
             "events_per_second_last_minute",
-        ] {
-            d.remove(f);
+        ],
+    );
+    v
+}
+
+/// Removes `fields` from every object of the list `list`.
+fn strip(list: &mut Value, fields: &[&str]) {
+    for item in list.as_array_mut().unwrap() {
+        let item = item.as_object_mut().unwrap();
+        for f in fields {
+            item.remove(*f);
         }
     }
-    v
 }
 
 /// Equal, numbers that are not counts to a relative 1e-9 (value sums add in another order).

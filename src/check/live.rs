@@ -54,12 +54,10 @@ impl Output for Records {
 
 /// A `kafka://` input read to its end: `until=end` is implied.
 fn bounded(input: &str) -> String {
-    if input.contains("until=end") {
-        input.to_owned()
-    } else if input.contains('?') {
-        format!("{input}&until=end")
-    } else {
-        format!("{input}?until=end")
+    match input.split_once('?') {
+        Some((_, query)) if query.split('&').any(|kv| kv == "until=end") => input.to_owned(),
+        Some(_) => format!("{input}&until=end"),
+        None => format!("{input}?until=end"),
     }
 }
 
