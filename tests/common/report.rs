@@ -1,0 +1,36 @@
+//! `check --format json` as a value, for tests that compare reports (merge, kafka).
+
+#![allow(dead_code)]
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::process::Command;
+
+/// The report of `check --format json --fail-on never ARGS…` (which must exit 0).
+pub fn check_report<I, S>(args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new(env!("CARGO_BIN_EXE_ecapi-scope"))
+        .env_remove("ECAPI_SCOPE_CONFIG")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-progress",
+            "--fail-on",
+            "never",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
