@@ -221,6 +221,12 @@ fn keyed_production_and_a_bounded_check_see_every_event_once() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(places(&records).len(), produced, "every message once");
+    // Regression (check_kafka_label_shows_until_end): the records name the input as given.
+    assert!(
+        records.iter().all(|r| r["source"] == source.as_str()),
+        "{}",
+        records[0]["source"]
+    );
     let mut partition_of: HashMap<(String, String), i64> = HashMap::new();
     // Records with both dedup fields as strings are keyed; the rest go to any partition.
     for r in records.iter().filter(|r| r["kafka"]["key"].is_string()) {

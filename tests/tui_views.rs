@@ -8,7 +8,7 @@ mod fixture;
 
 use ecapi_scope::app::detail::Doc;
 use ecapi_scope::app::{App, Effect, Msg, Setup};
-use ecapi_scope::ingest::status::SourceState;
+use ecapi_scope::ingest::status::{PartitionView, SourceState};
 use ecapi_scope::tui::theme::Theme;
 use ecapi_scope::tui::{highlight, views};
 use fixture::{app, code, key, source, NOW_MS};
@@ -154,6 +154,29 @@ fn sources_view() {
     ]));
     a.update(key('6'));
     insta::assert_snapshot!(render(&a, &dark()).backend());
+}
+
+#[test]
+fn sources_view_lists_a_kafka_sources_partitions_and_lag() {
+    let mut a = app(120, 24);
+    let mut kafka = source(
+        "kafka://127.0.0.1:9092/events?group=qa",
+        SourceState::Assigned("events[0,1,2]".into()),
+    );
+    kafka.partitions = (0..3)
+        .map(|p| PartitionView {
+            topic: "events".into(),
+            partition: p,
+            position: Some(1_000 * i64::from(p + 1)),
+            committed: (p != 2).then_some(1_000 * i64::from(p + 1)),
+            high_watermark: Some(3_500),
+            lag: Some(3_500 - 1_000 * i64::from(p + 1)),
+        })
+        .collect();
+    a.update(Msg::Sources(vec![kafka]));
+    a.update(key('6'));
+    let t = render(&a, &dark());
+    insta::assert_snapshot!(t.backend());
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub mod window;
 
 use crate::engine::aggregate::Aggregates;
 use crate::filter::Filter;
-use crate::ingest::status::{Counters, SourceState, SourceStatus};
+use crate::ingest::status::{Counters, PartitionView, SourceState, SourceStatus};
 use detail::{Detail, Doc, DocCache};
 use input::{Edit, LineInput};
 use keymap::{Action, Keymap};
@@ -118,6 +118,8 @@ pub struct SourceView {
     pub last_error: Option<String>,
     /// HTTP requests answered with another status than 200, by status.
     pub refused: Vec<(u16, u64)>,
+    /// A Kafka source's assigned partitions, with positions and lag.
+    pub partitions: Vec<PartitionView>,
 }
 
 impl SourceView {
@@ -133,6 +135,7 @@ impl SourceView {
             connections: Counters::get(&c.connections),
             last_error: s.last_error(),
             refused: s.refusals(),
+            partitions: s.partitions(),
         }
     }
 }

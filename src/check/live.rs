@@ -52,15 +52,6 @@ impl Output for Records {
     }
 }
 
-/// A `kafka://` input read to its end: `until=end` is implied.
-fn bounded(input: &str) -> String {
-    match input.split_once('?') {
-        Some((_, query)) if query.split('&').any(|kv| kv == "until=end") => input.to_owned(),
-        Some(_) => format!("{input}&until=end"),
-        None => format!("{input}?until=end"),
-    }
-}
-
 /// The sources that failed, as `LABEL: reason`.
 pub fn failures(statuses: &[Arc<SourceStatus>]) -> Vec<String> {
     statuses
@@ -114,8 +105,9 @@ pub fn run(
             "check over kafka:// takes no --filter and no --format junit (watch --filter prints matching events)",
         ));
     }
-    let sources: Vec<String> = inputs.iter().map(|i| bounded(i)).collect();
-    for s in &sources {
+    // `follow: false` reads each topic to the end offsets taken at start (`until=end`).
+    let sources = inputs;
+    for s in sources {
         SourceSpec::parse(s).map_err(io::Error::other)?;
     }
     let ingest = IngestOptions {
@@ -131,7 +123,7 @@ pub fn run(
         }),
         _ => Box::new(crate::ingest::hub::NoOutput),
     };
-    let mut pipeline = Pipeline::with_options(&sources, ingest, &opts.settings, output)
+    let mut pipeline = Pipeline::with_options(sources, ingest, &opts.settings, output)
         .map_err(io::Error::other)?;
     pipeline.spawn_sources();
     let done = pipeline.hub_done();

@@ -297,7 +297,8 @@ pub struct SourceArgs {
     /// Append every record received to this file (NDJSON, mode 0600).
     #[arg(long)]
     pub capture: Option<PathBuf>,
-    /// Read files to their end and stop, instead of following them.
+    /// Read files to their end and stop, instead of following them (kafka:// topics: to the
+    /// end offsets they had at start, as `until=end`).
     #[arg(long)]
     pub no_follow: bool,
     /// Allow listeners on addresses other than loopback.

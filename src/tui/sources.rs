@@ -3,7 +3,7 @@
 
 use super::theme::Theme;
 use crate::app::App;
-use crate::ingest::status::SourceState;
+use crate::ingest::status::{PartitionView, SourceState};
 use crate::output::safe::{safe, safe_short};
 use crate::output::thousands;
 use ratatui::buffer::Buffer;
@@ -36,6 +36,67 @@ fn bytes(n: u64) -> String {
         1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
         _ => format!("{:.2} GB", n as f64 / 1e9),
     }
+}
+
+/// Partitions listed for the selected source; the rest are summed in one line.
+const LISTED_PARTITIONS: usize = 12;
+
+fn offset(o: Option<i64>) -> String {
+    o.map_or_else(|| "–".into(), |o| thousands(u64::try_from(o).unwrap_or(0)))
+}
+
+/// A Kafka source's assigned partitions: position, committed offset, high watermark and lag,
+/// with the total lag first (librdkafka's statistics, once a second).
+fn partition_lines<'a>(parts: &[PartitionView], t: &Theme) -> Vec<Line<'a>> {
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    let total: i64 = parts.iter().filter_map(|p| p.lag).map(|l| l.max(0)).sum();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("partitions: ", t.label),
+        Span::styled(
+            format!(
+                "{} assigned, lag {} in all",
+                parts.len(),
+                thousands(u64::try_from(total).unwrap_or(0))
+            ),
+            t.text,
+        ),
+    ])];
+    lines.push(Line::from(Span::styled(
+        format!(
+            "  {:<28} {:>13} {:>13} {:>13} {:>11}",
+            "partition", "position", "committed", "high mark", "lag"
+        ),
+        t.column,
+    )));
+    for p in parts.iter().take(LISTED_PARTITIONS) {
+        let name = safe_short(&format!("{}[{}]", p.topic, p.partition), 28);
+        let lag_style = if p.lag.unwrap_or(0) > 0 {
+            t.warning
+        } else {
+            t.ok
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "  {name:<28} {:>13} {:>13} {:>13} ",
+                    offset(p.position),
+                    offset(p.committed),
+                    offset(p.high_watermark)
+                ),
+                t.text,
+            ),
+            Span::styled(format!("{:>11}", offset(p.lag)), lag_style),
+        ]));
+    }
+    if parts.len() > LISTED_PARTITIONS {
+        lines.push(Line::from(Span::styled(
+            format!("  … {} more partitions", parts.len() - LISTED_PARTITIONS),
+            t.dim,
+        )));
+    }
+    lines
 }
 
 impl Widget for SourcesView<'_> {
@@ -130,6 +191,7 @@ impl Widget for SourcesView<'_> {
                     t.error,
                 )));
             }
+            lines.extend(partition_lines(&s.partitions, t));
         }
         lines.push(Line::default());
         let capture = match (&app.setup.capture, &app.setup.capture_problem) {

@@ -41,6 +41,7 @@ pub fn source(label: &str, state: SourceState) -> SourceView {
         connections: 1,
         last_error: None,
         refused: Vec::new(),
+        partitions: Vec::new(),
     }
 }
 

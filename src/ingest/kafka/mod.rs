@@ -86,7 +86,9 @@ pub fn parse_props(items: &[String]) -> Result<Vec<(String, String)>, String> {
 
 /// Runs the source until it ends (a bounded run read its partitions to their end) or the
 /// program stops.
-pub async fn run(spec: KafkaSpec, ctx: Ctx) {
+pub async fn run(mut spec: KafkaSpec, ctx: Ctx) {
+    // Not following (`check`, `watch --no-follow`) reads a topic to its end like a file.
+    spec.until_end |= !ctx.opts.follow;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let status = Arc::clone(&ctx.status);
     let started = std::thread::Builder::new()
