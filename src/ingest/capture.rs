@@ -2,9 +2,10 @@
 //! source label, written with owner-only permissions. A capture opened as a file source gives
 //! back the original records, receive times and labels.
 //!
-//! Line shape: `{"_capture":1,"received":MS,"source":"LABEL","raw":"TEXT"}`, with `raw_b64`
-//! instead of `raw` for bytes that are not UTF-8, and `too_long` (a length) for records that
-//! were over the size limit and never kept. A Kafka record also has
+//! Line shape: `{"_capture":1,"received":MS,"source":"LABEL","raw":"TEXT"}`, with `json` (the
+//! record itself, verbatim) instead of `raw` for a record that parsed as JSON and is printable
+//! ASCII from its opening to its closing bracket, `raw_b64` for bytes that are not UTF-8, and
+//! `too_long` (a length) for records that were over the size limit and never kept. A Kafka record also has
 //! `"kafka":{"topic","partition","offset","key","timestamp"}` after its source.
 
 use base64::Engine as _;
@@ -74,13 +75,33 @@ impl Capture {
         self.write_from(received_ms, label, None, raw)
     }
 
-    /// Appends one record, with where it was in a Kafka topic.
-    pub fn write_from(
+    /// Appends one record the engine parsed as JSON: verbatim, as the line's `json` value, when
+    /// that is byte-exact and safe to print (printable ASCII, no whitespace around it); as
+    /// `write_from` otherwise. Embedding skips the escaping and keeps the file at the
+    /// records' own size.
+    pub fn write_parsed(
         &mut self,
         received_ms: i64,
         label: &str,
         message: Option<&crate::ingest::MessageDetail>,
-        raw: Result<&[u8], u64>,
+        json: &[u8],
+    ) -> io::Result<()> {
+        if !embeddable(json) {
+            return self.write_from(received_ms, label, message, Ok(json));
+        }
+        self.head(received_ms, label, message)?;
+        self.out.extend_from_slice(b",\"json\":");
+        self.out.extend_from_slice(json);
+        self.end();
+        Ok(())
+    }
+
+    /// `{"_capture":1,"received":…,"source":…[,"kafka":…]`.
+    fn head(
+        &mut self,
+        received_ms: i64,
+        label: &str,
+        message: Option<&crate::ingest::MessageDetail>,
     ) -> io::Result<()> {
         let mut out = Chunked(self);
         write!(
@@ -91,6 +112,28 @@ impl Capture {
         if let Some(m) = message {
             crate::output::ndjson::write_message(&mut out, m)?;
         }
+        Ok(())
+    }
+
+    /// Closes the line, and hands the buffer over past `SPILL`.
+    fn end(&mut self) {
+        self.out.extend_from_slice(b"}\n");
+        self.pending += 1;
+        if self.out.len() >= SPILL {
+            self.spill();
+        }
+    }
+
+    /// Appends one record, with where it was in a Kafka topic.
+    pub fn write_from(
+        &mut self,
+        received_ms: i64,
+        label: &str,
+        message: Option<&crate::ingest::MessageDetail>,
+        raw: Result<&[u8], u64>,
+    ) -> io::Result<()> {
+        self.head(received_ms, label, message)?;
+        let mut out = Chunked(self);
         match raw {
             // The common case, escaped straight into the buffer; a huge record goes through the
             // writer below, which hands it over in parts.
@@ -118,11 +161,7 @@ impl Capture {
             },
             Err(len) => write!(out, ",\"too_long\":{len}")?,
         }
-        out.write_all(b"}\n")?;
-        self.pending += 1;
-        if self.out.len() >= SPILL {
-            self.spill();
-        }
+        self.end();
         Ok(())
     }
 
@@ -167,6 +206,16 @@ impl Capture {
     }
 }
 
+/// Whether a record that parsed as JSON can be embedded as it is: under `SPILL`, opening and
+/// closing with a bracket (so that reading it back gives the same bytes), printable ASCII (no
+/// byte can drive a terminal that shows the file).
+fn embeddable(json: &[u8]) -> bool {
+    json.len() < SPILL
+        && matches!(json.first(), Some(b'{' | b'['))
+        && matches!(json.last(), Some(b'}' | b']'))
+        && json.iter().all(|b| (0x20..0x7f).contains(b))
+}
+
 /// Writes into the capture's buffer, handing it over every `SPILL` bytes, so that even one
 /// huge record is never held whole a second time.
 struct Chunked<'a>(&'a mut Capture);
@@ -199,6 +248,7 @@ struct Line {
     received: i64,
     source: String,
     raw: Option<String>,
+    json: Option<Box<serde_json::value::RawValue>>,
     raw_b64: Option<String>,
     too_long: Option<u64>,
 }
@@ -214,10 +264,13 @@ pub fn unwrap(line: &[u8]) -> Option<Captured> {
         return None;
     }
     let l: Line = serde_json::from_slice(line).ok()?;
-    let raw = match (l.raw, l.raw_b64, l.too_long) {
-        (Some(text), _, _) => Ok(text.into_bytes()),
-        (None, Some(b64), _) => Ok(base64::engine::general_purpose::STANDARD.decode(b64).ok()?),
-        (None, None, Some(len)) => Err(len),
+    let raw = match (l.raw, l.json, l.raw_b64, l.too_long) {
+        (Some(text), None, _, _) => Ok(text.into_bytes()),
+        (None, Some(json), _, _) => Ok(json.get().as_bytes().to_vec()),
+        (None, None, Some(b64), _) => {
+            Ok(base64::engine::general_purpose::STANDARD.decode(b64).ok()?)
+        }
+        (None, None, None, Some(len)) => Err(len),
         _ => return None,
     };
     Some(Captured {
@@ -230,6 +283,39 @@ pub fn unwrap(line: &[u8]) -> Option<Captured> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parsed_records_are_embedded_verbatim_only_when_that_is_exact_and_printable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap.ndjson");
+        let mut c = Capture::open(&path).unwrap();
+        let records: [&[u8]; 6] = [
+            b"{\"a\":\"x\\\"y\",\"b\":[1,2.5e3,null]}",
+            b"[{\"id\":\"e1\"}]",
+            b"  {\"a\":1} ",
+            b"{\"a\":\"\x7f\"}",
+            b"{\"a\":\"\xc3\xa9\"}",
+            b"{\"a\":\t1}",
+        ];
+        for (i, r) in records.iter().enumerate() {
+            c.write_parsed(i as i64, "l", None, r).unwrap();
+        }
+        c.flush().unwrap();
+        let text = std::fs::read(&path).unwrap();
+        let lines: Vec<&[u8]> = text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        for (line, r) in lines.iter().zip(records) {
+            serde_json::from_slice::<serde_json::Value>(line).unwrap();
+            assert_eq!(unwrap(line).unwrap().raw, Ok(r.to_vec()));
+        }
+        let embedded: Vec<bool> = lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).contains(",\"json\":"))
+            .collect();
+        assert_eq!(embedded, [true, true, false, false, false, false]);
+    }
 
     #[test]
     fn round_trips_text_bytes_and_oversized_records() {

@@ -48,10 +48,20 @@ impl LineFramer {
                 continue;
             }
             match newline {
+                // A whole line in this chunk: copied once, at its size.
+                Some(pos) if self.buf.is_empty() => {
+                    self.lines += 1;
+                    self.emit(&data[..pos], out);
+                    data = &data[pos + 1..];
+                }
                 Some(pos) => {
                     self.buf.extend_from_slice(&data[..pos]);
                     data = &data[pos + 1..];
-                    self.emit(out);
+                    self.lines += 1;
+                    let buf = std::mem::take(&mut self.buf);
+                    self.emit(&buf, out);
+                    self.buf = buf;
+                    self.buf.clear();
                 }
                 None => {
                     self.buf.extend_from_slice(data);
@@ -66,17 +76,14 @@ impl LineFramer {
         }
     }
 
-    fn emit(&mut self, out: &mut Vec<Frame>) {
-        self.lines += 1;
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
+    /// Pushes a completed line (already counted), unless it is blank.
+    fn emit(&self, line: &[u8], out: &mut Vec<Frame>) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > self.max {
+            out.push(Frame::TooLong(self.lines, line.len() as u64));
+        } else if !line.iter().all(u8::is_ascii_whitespace) {
+            out.push(Frame::Line(self.lines, line.to_vec()));
         }
-        if self.buf.len() > self.max {
-            out.push(Frame::TooLong(self.lines, self.buf.len() as u64));
-        } else if !self.buf.iter().all(u8::is_ascii_whitespace) {
-            out.push(Frame::Line(self.lines, std::mem::take(&mut self.buf)));
-        }
-        self.buf.clear();
     }
 
     /// Bytes of an unfinished line held (counted against a listener's byte budget).
@@ -90,7 +97,9 @@ impl LineFramer {
             self.lines += 1;
             out.push(Frame::TooLong(self.lines, skipped));
         } else if !self.buf.is_empty() {
-            self.emit(out);
+            self.lines += 1;
+            let buf = std::mem::take(&mut self.buf);
+            self.emit(&buf, out);
         }
     }
 }
@@ -118,6 +127,20 @@ mod tests {
                 Frame::Line(4, b"d".to_vec())
             ]
         );
+    }
+
+    #[test]
+    fn whole_lines_in_one_chunk_are_framed_like_split_ones() {
+        let chunk: &[u8] = b"a\r\n\n \t\n0123456789xyz\nb\nrest";
+        let expected = vec![
+            Frame::Line(1, b"a".to_vec()),
+            Frame::TooLong(4, 13),
+            Frame::Line(5, b"b".to_vec()),
+            Frame::Line(6, b"rest".to_vec()),
+        ];
+        assert_eq!(frames(&[chunk], 10), expected);
+        let bytes: Vec<&[u8]> = chunk.chunks(1).collect();
+        assert_eq!(frames(&bytes, 10), expected);
     }
 
     #[test]

@@ -145,17 +145,20 @@ impl CaptureStage {
             return None;
         }
         let mut failed = None;
-        for (rec, _) in records {
-            let raw = match &rec.body {
-                Body::Raw(raw) => Ok(raw.as_slice()),
-                Body::TooLong(len) => Err(*len),
-            };
+        for (rec, outcome) in records {
             let label = label_of(rec, &self.labels);
             let message = rec.message.as_deref();
-            if let Err(e) = self
-                .capture
-                .write_from(rec.received_ms, &label, message, raw)
-            {
+            let c = &mut self.capture;
+            let written = match (&rec.body, outcome) {
+                (Body::Raw(raw), Outcome::Events { .. }) => {
+                    c.write_parsed(rec.received_ms, &label, message, raw)
+                }
+                (Body::Raw(raw), _) => c.write_from(rec.received_ms, &label, message, Ok(raw)),
+                (Body::TooLong(len), _) => {
+                    c.write_from(rec.received_ms, &label, message, Err(*len))
+                }
+            };
+            if let Err(e) = written {
                 failed.get_or_insert(e);
             }
         }
