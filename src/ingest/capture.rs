@@ -213,7 +213,18 @@ fn embeddable(json: &[u8]) -> bool {
     json.len() < SPILL
         && matches!(json.first(), Some(b'{' | b'['))
         && matches!(json.last(), Some(b'}' | b']'))
-        && json.iter().all(|b| (0x20..0x7f).contains(b))
+        && printable_ascii(json)
+}
+
+/// Every byte in `0x20..0x7f`; by blocks whose least and greatest byte are compared, which the
+/// compiler turns into vector code (an early exit per byte would not be).
+fn printable_ascii(s: &[u8]) -> bool {
+    s.chunks(64).all(|c| {
+        let (lo, hi) = c
+            .iter()
+            .fold((u8::MAX, 0u8), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+        lo >= 0x20 && hi < 0x7f
+    })
 }
 
 /// Writes into the capture's buffer, handing it over every `SPILL` bytes, so that even one
@@ -283,6 +294,22 @@ pub fn unwrap(line: &[u8]) -> Option<Captured> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_ascii_is_exactly_the_bytes_from_space_to_tilde() {
+        for b in 0..=255u8 {
+            for at in [0, 63, 64, 100] {
+                let mut s = vec![b'a'; 130];
+                s[at] = b;
+                assert_eq!(
+                    printable_ascii(&s),
+                    (0x20..0x7f).contains(&b),
+                    "{b:#x} at {at}"
+                );
+            }
+        }
+        assert!(printable_ascii(b""));
+    }
 
     #[test]
     fn parsed_records_are_embedded_verbatim_only_when_that_is_exact_and_printable() {
