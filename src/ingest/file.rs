@@ -52,7 +52,7 @@ fn record(ctx: &Ctx, frame: Frame) -> Record {
         Frame::Line(line, raw) if capture::is_capture_line(&raw) => match capture::unwrap(&raw) {
             Some(c) => {
                 let body = match c.raw {
-                    Ok(bytes) => Body::Raw(bytes),
+                    Ok(bytes) => Body::Raw(bytes.into()),
                     Err(len) => Body::TooLong(len),
                 };
                 let mut r = ctx.record(line, body);
@@ -124,7 +124,9 @@ fn read_gzip(path: &Path, ctx: &Ctx) -> io::Result<()> {
     let mut batch = Vec::new();
     while let Some(line) = lines.next_line()? {
         let frame = match line {
-            Line::Record { text, line, .. } => Frame::Line(line, text.to_vec()),
+            Line::Record { text, line, .. } => {
+                Frame::Line(line, bytes::Bytes::copy_from_slice(text))
+            }
             Line::TooLong { line, len, .. } => Frame::TooLong(line, len),
         };
         batch.push(record(ctx, frame));

@@ -1,10 +1,14 @@
 //! Newline framing of byte streams (TCP, Unix sockets, stdin, files being followed), with a
 //! limit: a line over it is dropped as it arrives, never buffered, and reported by length.
+//! A line that arrived whole in one chunk is a slice of that chunk (no copy, no allocation of
+//! its own); only a line split across chunks is copied.
+
+use bytes::Bytes;
 
 /// What the framer found in the bytes fed to it, with the 1-based line it started on.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
-    Line(u64, Vec<u8>),
+    Line(u64, Bytes),
     TooLong(u64, u64),
 }
 
@@ -27,9 +31,17 @@ impl LineFramer {
         }
     }
 
-    /// Feeds bytes; complete non-blank lines (without `\r\n`) go to `out`.
-    pub fn feed(&mut self, mut data: &[u8], out: &mut Vec<Frame>) {
-        while !data.is_empty() {
+    /// Feeds bytes (copied once, as one chunk); complete non-blank lines (without `\r\n`) go
+    /// to `out`.
+    pub fn feed(&mut self, data: &[u8], out: &mut Vec<Frame>) {
+        self.feed_shared(&Bytes::copy_from_slice(data), out);
+    }
+
+    /// Feeds a chunk; lines within it are handed out as slices of it.
+    pub fn feed_shared(&mut self, chunk: &Bytes, out: &mut Vec<Frame>) {
+        let mut at = 0;
+        while at < chunk.len() {
+            let data = &chunk[at..];
             let newline = memchr::memchr(b'\n', data);
             if let Some(skipped) = self.skipping.as_mut() {
                 match newline {
@@ -38,7 +50,7 @@ impl LineFramer {
                         self.lines += 1;
                         out.push(Frame::TooLong(self.lines, total));
                         self.skipping = None;
-                        data = &data[pos + 1..];
+                        at += pos + 1;
                     }
                     None => {
                         *skipped += data.len() as u64;
@@ -48,20 +60,19 @@ impl LineFramer {
                 continue;
             }
             match newline {
-                // A whole line in this chunk: copied once, at its size.
+                // A whole line in this chunk: a slice of it.
                 Some(pos) if self.buf.is_empty() => {
                     self.lines += 1;
-                    self.emit(&data[..pos], out);
-                    data = &data[pos + 1..];
+                    self.emit(chunk.slice(at..at + pos), out);
+                    at += pos + 1;
                 }
                 Some(pos) => {
                     self.buf.extend_from_slice(&data[..pos]);
-                    data = &data[pos + 1..];
+                    at += pos + 1;
                     self.lines += 1;
-                    let buf = std::mem::take(&mut self.buf);
-                    self.emit(&buf, out);
-                    self.buf = buf;
+                    let line = Bytes::copy_from_slice(&self.buf);
                     self.buf.clear();
+                    self.emit(line, out);
                 }
                 None => {
                     self.buf.extend_from_slice(data);
@@ -77,12 +88,14 @@ impl LineFramer {
     }
 
     /// Pushes a completed line (already counted), unless it is blank.
-    fn emit(&self, line: &[u8], out: &mut Vec<Frame>) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    fn emit(&self, mut line: Bytes, out: &mut Vec<Frame>) {
+        if line.last() == Some(&b'\r') {
+            line.truncate(line.len() - 1);
+        }
         if line.len() > self.max {
             out.push(Frame::TooLong(self.lines, line.len() as u64));
         } else if !line.iter().all(u8::is_ascii_whitespace) {
-            out.push(Frame::Line(self.lines, line.to_vec()));
+            out.push(Frame::Line(self.lines, line));
         }
     }
 
@@ -98,8 +111,8 @@ impl LineFramer {
             out.push(Frame::TooLong(self.lines, skipped));
         } else if !self.buf.is_empty() {
             self.lines += 1;
-            let buf = std::mem::take(&mut self.buf);
-            self.emit(&buf, out);
+            let line = Bytes::from(std::mem::take(&mut self.buf));
+            self.emit(line, out);
         }
     }
 }
@@ -123,8 +136,8 @@ mod tests {
         assert_eq!(
             frames(&[b"ab", b"c\r\n\n", b"  \nd"], 10),
             vec![
-                Frame::Line(1, b"abc".to_vec()),
-                Frame::Line(4, b"d".to_vec())
+                Frame::Line(1, Bytes::from_static(b"abc")),
+                Frame::Line(4, Bytes::from_static(b"d"))
             ]
         );
     }
@@ -133,14 +146,29 @@ mod tests {
     fn whole_lines_in_one_chunk_are_framed_like_split_ones() {
         let chunk: &[u8] = b"a\r\n\n \t\n0123456789xyz\nb\nrest";
         let expected = vec![
-            Frame::Line(1, b"a".to_vec()),
+            Frame::Line(1, Bytes::from_static(b"a")),
             Frame::TooLong(4, 13),
-            Frame::Line(5, b"b".to_vec()),
-            Frame::Line(6, b"rest".to_vec()),
+            Frame::Line(5, Bytes::from_static(b"b")),
+            Frame::Line(6, Bytes::from_static(b"rest")),
         ];
         assert_eq!(frames(&[chunk], 10), expected);
         let bytes: Vec<&[u8]> = chunk.chunks(1).collect();
         assert_eq!(frames(&bytes, 10), expected);
+    }
+
+    #[test]
+    fn a_line_that_arrived_whole_is_a_slice_of_its_chunk() {
+        let chunk = Bytes::from_static(b"{\"a\":1}\r\n{\"b\"");
+        let mut f = LineFramer::new(100);
+        let mut out = Vec::new();
+        f.feed_shared(&chunk, &mut out);
+        f.feed_shared(&Bytes::from_static(b":2}\n"), &mut out);
+        let [Frame::Line(1, first), Frame::Line(2, second)] = &out[..] else {
+            panic!("{out:?}");
+        };
+        assert_eq!(&first[..], b"{\"a\":1}");
+        assert_eq!(first.as_ptr(), chunk.as_ptr(), "not copied");
+        assert_eq!(&second[..], b"{\"b\":2}");
     }
 
     #[test]
@@ -150,9 +178,9 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Frame::Line(1, b"ok".to_vec()),
+                Frame::Line(1, Bytes::from_static(b"ok")),
                 Frame::TooLong(2, 200),
-                Frame::Line(3, b"next".to_vec())
+                Frame::Line(3, Bytes::from_static(b"next"))
             ]
         );
         assert_eq!(frames(&[&big], 50), vec![Frame::TooLong(1, 100)]);

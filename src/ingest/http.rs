@@ -289,7 +289,7 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
         }
     }
     let (tx, rx) = oneshot::channel();
-    let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw));
+    let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw.into()));
     rec.reply = Some(tx);
     if !ep.ctx.send(vec![rec]).await {
         return error(

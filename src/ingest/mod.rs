@@ -111,7 +111,8 @@ impl Drop for Ack {
 }
 
 pub enum Body {
-    Raw(Vec<u8>),
+    /// The record's bytes (often a slice of the chunk a stream source read it in).
+    Raw(bytes::Bytes),
     /// A record over the size limit, dropped unread.
     TooLong(u64),
 }

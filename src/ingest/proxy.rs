@@ -160,7 +160,7 @@ async fn exchange(tap: Arc<Tap>, req: Request) -> Response {
             (upstream, error(StatusCode::BAD_GATEWAY, &message))
         }
     };
-    let mut rec = tap.ctx.record(tap.seq.next(), Body::Raw(raw));
+    let mut rec = tap.ctx.record(tap.seq.next(), Body::Raw(raw.into()));
     rec.upstream = Some(Arc::new(upstream));
     tap.ctx.send(vec![rec]).await;
     response

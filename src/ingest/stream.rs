@@ -8,12 +8,16 @@ use super::limits::{self, Gate, Tracked};
 use super::serve::accept_failed;
 use super::status::{Counters, SourceState};
 use super::{Body, Ctx};
+use bytes::BytesMut;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpStream, UnixListener, UnixStream};
+
+/// Bytes asked of a stream at once (at least a quarter of it).
+const CHUNK: usize = 64 * 1024;
 
 /// How reading a stream ended.
 pub enum Pumped {
@@ -46,15 +50,20 @@ async fn pump_within<R: AsyncRead + Unpin>(
     gate: Option<&Gate>,
 ) -> io::Result<Pumped> {
     let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
-    let mut buf = vec![0u8; 64 * 1024];
+    // Chunks are read into one growing block and handed out whole: the lines within a chunk
+    // are slices of it, freed together once the hub is done with them.
+    let mut buf = BytesMut::new();
     let mut frames = Vec::new();
     let mut held = gate.map(Gate::nothing);
     loop {
-        let n = r.read(&mut buf).await?;
+        if buf.capacity() < CHUNK / 4 {
+            buf.reserve(CHUNK);
+        }
+        let n = r.read_buf(&mut buf).await?;
         if n == 0 {
             framer.finish(&mut frames);
         } else {
-            framer.feed(&buf[..n], &mut frames);
+            framer.feed_shared(&buf.split().freeze(), &mut frames);
         }
         if let (Some(gate), Some(held)) = (gate, held.as_mut()) {
             let pending = framer.pending();

@@ -27,7 +27,9 @@ pub async fn run(addr: String, ctx: Ctx) {
                     Body::TooLong(n as u64)
                 } else {
                     let trimmed = data.strip_suffix(b"\n").unwrap_or(data);
-                    Body::Raw(trimmed.strip_suffix(b"\r").unwrap_or(trimmed).to_vec())
+                    Body::Raw(bytes::Bytes::copy_from_slice(
+                        trimmed.strip_suffix(b"\r").unwrap_or(trimmed),
+                    ))
                 };
                 if !ctx.try_send(vec![ctx.record(seq.next(), body)]) {
                     return;

@@ -73,8 +73,8 @@ async fn read(mut stream: WsStream, ctx: &Ctx, seq: &Seq) -> Result<Option<Strin
             msg = stream.next() => {
                 silent_ticks = 0;
                 let body = match msg {
-                    Some(Ok(Message::Text(text))) => Body::Raw(text.as_bytes().to_vec()),
-                    Some(Ok(Message::Binary(bytes))) => Body::Raw(bytes.to_vec()),
+                    Some(Ok(Message::Text(text))) => Body::Raw(text.into()),
+                    Some(Ok(Message::Binary(bytes))) => Body::Raw(bytes),
                     Some(Ok(Message::Close(frame))) => {
                         let why = frame.map_or_else(String::new, |f| format!(": {} {}", f.code, f.reason));
                         return Ok(Some(format!("the server closed the stream{why}")));

@@ -337,7 +337,7 @@ impl Loop<'_> {
         let body = if payload.len() > self.ctx.opts.max_line_bytes {
             Body::TooLong(payload.len() as u64)
         } else {
-            Body::Raw(payload.to_vec())
+            Body::Raw(bytes::Bytes::copy_from_slice(payload))
         };
         let mut rec = self.ctx.record(self.line, body);
         rec.ack = Some(Ack::new(self.ack_tx.clone(), slot, offset));
