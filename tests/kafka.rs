@@ -241,6 +241,27 @@ fn keyed_production_and_a_bounded_check_see_every_event_once() {
     }
     let used: BTreeSet<i64> = partition_of.values().copied().collect();
     assert_eq!(used.len(), 4, "keys spread over the partitions");
+
+    // --filter: the same matches as the file's check; ndjson lists only those.
+    let filter = ["--filter", "status:error"];
+    let topic_json = check(&[filter[0], filter[1], &source]);
+    let file_json = check(&[filter[0], filter[1], "--now", &t, file.to_str().unwrap()]);
+    let matched = file_json["filter"]["matched"].as_u64().unwrap();
+    assert!(matched > 0, "{}", file_json["filter"]);
+    assert_eq!(topic_json["filter"], file_json["filter"]);
+    let out = bin()
+        .args(["check", "--format", "ndjson", "--fail-on", "never"])
+        .args(filter)
+        .arg(&source)
+        .output()
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() as u64, matched);
+    assert!(lines.iter().all(|r| r["status"] == "error"));
 }
 
 #[test]

@@ -6,13 +6,16 @@ use crate::cli::Format;
 use crate::engine::aggregate::Aggregates;
 use crate::engine::report::EventReport;
 use crate::engine::Committer;
+use crate::filter::{Filter, Subject};
 use crate::ingest::hub::{Origin, Output};
 use crate::ingest::spec::SourceSpec;
 use crate::ingest::status::{Counters, SourceState, SourceStatus};
 use crate::ingest::IngestOptions;
+use crate::jsontext::BatchElements;
 use crate::live::Pipeline;
 use crate::output::{self, ndjson, Summary};
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,14 +24,27 @@ pub fn is_live(input: &str) -> bool {
     input.starts_with("kafka://")
 }
 
-/// Per-event records for `--format ndjson`, written as the hub reports them.
+/// What the check sees of each event: with `--filter`, whether it matches (counted for the
+/// summary); with `--format ndjson`, its record (of matching events only).
 struct Records {
-    out: io::BufWriter<io::Stdout>,
+    out: Option<io::BufWriter<io::Stdout>>,
+    filter: Option<(Filter, BatchElements)>,
+    matched: Arc<AtomicU64>,
     failed: bool,
 }
 
 impl Output for Records {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
+        if let Some((filter, elements)) = &mut self.filter {
+            let raw = elements.of(origin.raw, origin.record, r.index);
+            if !filter.matches(&Subject::of(r, origin.label, raw)) {
+                return;
+            }
+            self.matched.fetch_add(1, Ordering::Relaxed);
+        }
+        let Some(out) = self.out.as_mut() else {
+            return;
+        };
         let extra = ndjson::Extra {
             source: origin.label,
             first_source: None,
@@ -36,13 +52,13 @@ impl Output for Records {
             upstream: None,
             message: origin.message,
         };
-        if ndjson::write_event(&mut self.out, r, &extra).is_err() {
+        if ndjson::write_event(out, r, &extra).is_err() {
             self.failed = true;
         }
     }
 
     fn end_batch(&mut self, _: &Aggregates) {
-        if self.out.flush().is_err() {
+        if self.out.as_mut().is_some_and(|o| o.flush().is_err()) {
             self.failed = true;
         }
     }
@@ -100,9 +116,9 @@ pub fn run(
     out: &mut dyn Write,
 ) -> io::Result<CheckOutcome> {
     let started = Instant::now();
-    if opts.filter.is_some() || opts.format == Format::Junit {
+    if opts.format == Format::Junit {
         return Err(io::Error::other(
-            "check over kafka:// takes no --filter and no --format junit (watch --filter prints matching events)",
+            "check over kafka:// takes no --format junit (text, json or ndjson)",
         ));
     }
     // `follow: false` reads each topic to the end offsets taken at start (`until=end`).
@@ -116,13 +132,17 @@ pub fn run(
         kafka,
         ..IngestOptions::default()
     };
-    let output: Box<dyn Output> = match opts.format {
-        Format::Ndjson => Box::new(Records {
-            out: io::BufWriter::new(io::stdout()),
-            failed: false,
+    let matched = Arc::new(AtomicU64::new(0));
+    let output = Records {
+        out: (opts.format == Format::Ndjson).then(|| io::BufWriter::new(io::stdout())),
+        filter: opts.filter.clone().map(|f| {
+            let elements = BatchElements::new(&opts.settings.engine.walk.batch_key);
+            (f, elements)
         }),
-        _ => Box::new(crate::ingest::hub::NoOutput),
+        matched: Arc::clone(&matched),
+        failed: false,
     };
+    let output: Box<dyn Output> = Box::new(output);
     let mut pipeline = Pipeline::with_options(sources, ingest, &opts.settings, output)
         .map_err(io::Error::other)?;
     pipeline.spawn_sources();
@@ -131,7 +151,11 @@ pub fn run(
     let statuses = pipeline.statuses.clone();
     let (_, committer) = pipeline.stop().map_err(io::Error::other)?;
     let io_errors = failures(&statuses);
-    let summary = summary(&committer, inputs, &statuses, started, &io_errors);
+    let mut summary = summary(&committer, inputs, &statuses, started, &io_errors);
+    summary.filter = opts
+        .filter
+        .as_ref()
+        .map(|f| (f.text(), matched.load(Ordering::Relaxed)));
     match opts.format {
         Format::Text => out.write_all(output::text::render(&summary).as_bytes())?,
         Format::Json => {
