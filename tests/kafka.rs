@@ -91,6 +91,20 @@ fn check(args: &[&str]) -> Value {
     report::check_report(args)
 }
 
+/// The records of `check --format ndjson ARGS…`.
+fn check_ndjson(args: &[&str]) -> Vec<Value> {
+    let out = bin()
+        .args(["check", "--format", "ndjson", "--fail-on", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// The counts two reports of the same events must agree on.
 fn counts(r: &Value) -> Value {
     serde_json::json!({
@@ -211,15 +225,7 @@ fn keyed_production_and_a_bounded_check_see_every_event_once() {
     assert!(from_file["duplicates"]["exact"].as_u64().unwrap() > 30);
 
     // Per event: where it was; every copy of a key in one partition.
-    let out = bin()
-        .args(["check", "--format", "ndjson", "--fail-on", "never", &source])
-        .output()
-        .unwrap();
-    let records: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = check_ndjson(&[&source]);
     assert_eq!(places(&records).len(), produced, "every message once");
     // Regression (check_kafka_label_shows_until_end): the records name the input as given.
     assert!(
@@ -249,17 +255,7 @@ fn keyed_production_and_a_bounded_check_see_every_event_once() {
     let matched = file_json["filter"]["matched"].as_u64().unwrap();
     assert!(matched > 0, "{}", file_json["filter"]);
     assert_eq!(topic_json["filter"], file_json["filter"]);
-    let out = bin()
-        .args(["check", "--format", "ndjson", "--fail-on", "never"])
-        .args(filter)
-        .arg(&source)
-        .output()
-        .unwrap();
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = check_ndjson(&[filter[0], filter[1], &source]);
     assert_eq!(lines.len() as u64, matched);
     assert!(lines.iter().all(|r| r["status"] == "error"));
 }
