@@ -367,13 +367,13 @@ fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> 
         "status": if a.fault == Some(FaultKind::Reset) { Value::Null } else { r.status().as_u16().into() },
         "latency_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
-    crate::jsontext::escape_unsafe(&line.to_string()).into_owned()
+    crate::jsontext::escaped(line.to_string())
 }
 
 /// A JSON answer, terminal-safe like every other output (C1 controls, DEL, bidi overrides
 /// escaped: the text stays the same JSON).
 fn json_response(status: StatusCode, body: &Value) -> Response {
-    let text = crate::jsontext::escape_unsafe(&body.to_string()).into_owned();
+    let text = crate::jsontext::escaped(body.to_string());
     (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
@@ -408,8 +408,7 @@ pub fn respond(reply: &Reply) -> Response {
         );
     }
     body.push(b'}');
-    let text = String::from_utf8(body).unwrap_or_default();
-    let text = crate::jsontext::escape_unsafe(&text).into_owned();
+    let text = crate::jsontext::escaped(String::from_utf8(body).unwrap_or_default());
     (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
