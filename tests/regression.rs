@@ -152,6 +152,37 @@ fn duplicate_names_the_input_of_its_first_occurrence() {
 }
 
 #[test]
+fn check_of_a_capture_compares_a_conflict_with_the_captured_record_not_the_capture_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("{{\"data_set_id\":\"d\",\"id\":\"x\",\"event_type\":\"purchase\",\"value\":1,\"currency\":\"USD\",{BASE}}}");
+    let second = first.replace("\"value\":1", "\"value\":2");
+    // Both capture forms: the record embedded (`json`) and escaped (`raw`).
+    let capture = format!(
+        "{{\"_capture\":1,\"received\":1795784000000,\"source\":\"tcp-listen://127.0.0.1:9\",\"json\":{first}}}\n\
+         {{\"_capture\":1,\"received\":1795784000001,\"source\":\"tcp-listen://127.0.0.1:9\",\"raw\":{}}}\n",
+        serde_json::to_string(&second).unwrap()
+    );
+    let path = dir.path().join("cap.ndjson");
+    std::fs::write(&path, capture).unwrap();
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "--now", NOW, "--format", "ndjson"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let recs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs[1]["duplicate"]["kind"], "conflict", "{}", recs[1]);
+    assert_eq!(
+        recs[1]["duplicate"]["paths"],
+        serde_json::json!(["$.value"])
+    );
+}
+
+#[test]
 fn check_reads_captures_with_their_receive_times_and_labels() {
     // Captured ten days after the event: fresh when it arrived, stale now.
     let event = r#"{"data_set_id":"d","id":"x","event_type":"page_view","timestamp":1795000000,"source":"website","user_data":{"click_id":"c"}}"#;

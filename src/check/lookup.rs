@@ -3,6 +3,7 @@
 
 use crate::engine::recent::RecentPayloads;
 use crate::engine::PayloadLookup;
+use crate::ingest::capture;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -68,6 +69,12 @@ impl InputLookup {
         if offset == 0 {
             if let Some(rest) = line.strip_prefix(b"\xef\xbb\xbf") {
                 line = rest.to_vec();
+            }
+        }
+        // A capture line gives back the record it holds, as the reading did.
+        if capture::is_capture_line(&line) {
+            if let Some(Ok(raw)) = capture::unwrap(&line).map(|c| c.raw) {
+                return Some(raw);
             }
         }
         Some(line)

@@ -17,6 +17,8 @@ pub struct LineFramer {
     max: usize,
     /// Bytes of an over-long line dropped so far (`Some` while inside one).
     skipping: Option<u64>,
+    /// Whether the last byte dropped was a `\r` (not counted if the line ends after it).
+    skipped_cr: bool,
     /// Lines completed so far (blank ones included).
     lines: u64,
 }
@@ -27,6 +29,7 @@ impl LineFramer {
             buf: Vec::new(),
             max: max.max(1),
             skipping: None,
+            skipped_cr: false,
             lines: 0,
         }
     }
@@ -46,7 +49,11 @@ impl LineFramer {
             if let Some(skipped) = self.skipping.as_mut() {
                 match newline {
                     Some(pos) => {
-                        let total = *skipped + pos as u64;
+                        let cr = match pos {
+                            0 => self.skipped_cr,
+                            _ => data[pos - 1] == b'\r',
+                        };
+                        let total = *skipped + pos as u64 - u64::from(cr);
                         self.lines += 1;
                         out.push(Frame::TooLong(self.lines, total));
                         self.skipping = None;
@@ -54,6 +61,7 @@ impl LineFramer {
                     }
                     None => {
                         *skipped += data.len() as u64;
+                        self.skipped_cr = data.last() == Some(&b'\r');
                         return;
                     }
                 }
@@ -76,8 +84,11 @@ impl LineFramer {
                 }
                 None => {
                     self.buf.extend_from_slice(data);
-                    if self.buf.len() > self.max {
+                    // A `\r` that may end the line is not counted, as `emit` strips it.
+                    let cr = usize::from(self.buf.last() == Some(&b'\r'));
+                    if self.buf.len() - cr > self.max {
                         self.skipping = Some(self.buf.len() as u64);
+                        self.skipped_cr = cr == 1;
                         self.buf.clear();
                         self.buf.shrink_to(64 * 1024);
                     }
@@ -108,7 +119,10 @@ impl LineFramer {
     pub fn finish(&mut self, out: &mut Vec<Frame>) {
         if let Some(skipped) = self.skipping.take() {
             self.lines += 1;
-            out.push(Frame::TooLong(self.lines, skipped));
+            out.push(Frame::TooLong(
+                self.lines,
+                skipped - u64::from(self.skipped_cr),
+            ));
         } else if !self.buf.is_empty() {
             self.lines += 1;
             let line = Bytes::from(std::mem::take(&mut self.buf));
@@ -169,6 +183,36 @@ mod tests {
         assert_eq!(&first[..], b"{\"a\":1}");
         assert_eq!(first.as_ptr(), chunk.as_ptr(), "not copied");
         assert_eq!(&second[..], b"{\"b\":2}");
+    }
+
+    #[test]
+    fn regression_a_cr_counts_against_the_limit_only_when_the_line_is_split() {
+        let mut line = vec![b'x'; 50];
+        line.extend_from_slice(b"\r\n");
+        let whole = frames(&[&line], 50);
+        assert!(
+            matches!(&whole[..], [Frame::Line(1, l)] if l.len() == 50),
+            "{whole:?}"
+        );
+        let split = frames(&[&line[..30], &line[30..51], &line[51..]], 50);
+        assert_eq!(split, whole);
+        let mut long = vec![b'x'; 51];
+        long.extend_from_slice(b"\r\n");
+        let too_long = vec![Frame::TooLong(1, 51)];
+        assert_eq!(frames(&[&long], 50), too_long);
+        assert_eq!(
+            frames(&[&long[..30], &long[30..52], &long[52..]], 50),
+            too_long
+        );
+        assert_eq!(
+            frames(&[&long[..30], &long[30..51], &long[51..]], 50),
+            too_long
+        );
+        assert_eq!(
+            frames(&[&long[..30], &long[30..52]], 50),
+            too_long,
+            "at the end"
+        );
     }
 
     #[test]
