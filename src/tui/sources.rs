@@ -45,33 +45,38 @@ fn offset(o: Option<i64>) -> String {
     o.map_or_else(|| "–".into(), |o| thousands(u64::try_from(o).unwrap_or(0)))
 }
 
-/// A Kafka source's assigned partitions: position, committed offset, high watermark and lag,
-/// with the total lag first (librdkafka's statistics, once a second).
+/// A Kafka source's assigned partitions: position, committed offset, high watermark and lag
+/// (high watermark minus position), with the total lag first (from librdkafka's statistics,
+/// once a second). Rows fit 80 columns; a long topic name is shortened, never the partition.
 fn partition_lines<'a>(parts: &[PartitionView], t: &Theme) -> Vec<Line<'a>> {
     if parts.is_empty() {
         return Vec::new();
     }
     let total: i64 = parts.iter().filter_map(|p| p.lag).map(|l| l.max(0)).sum();
+    let unknown = parts.iter().filter(|p| p.lag.is_none()).count();
+    let mut summary = format!(
+        "{} assigned, lag {} in all",
+        parts.len(),
+        thousands(u64::try_from(total).unwrap_or(0))
+    );
+    if unknown > 0 {
+        summary.push_str(&format!(" ({unknown} not known yet)"));
+    }
     let mut lines = vec![Line::from(vec![
         Span::styled("partitions: ", t.label),
-        Span::styled(
-            format!(
-                "{} assigned, lag {} in all",
-                parts.len(),
-                thousands(u64::try_from(total).unwrap_or(0))
-            ),
-            t.text,
-        ),
+        Span::styled(summary, t.text),
     ])];
     lines.push(Line::from(Span::styled(
         format!(
-            "  {:<28} {:>13} {:>13} {:>13} {:>11}",
+            "  {:<24} {:>12} {:>12} {:>12} {:>12}",
             "partition", "position", "committed", "high mark", "lag"
         ),
         t.column,
     )));
     for p in parts.iter().take(LISTED_PARTITIONS) {
-        let name = safe_short(&format!("{}[{}]", p.topic, p.partition), 28);
+        let index = format!("[{}]", p.partition);
+        let topic = safe_short(&p.topic, 24usize.saturating_sub(index.len()));
+        let name = format!("{topic}{index}");
         let lag_style = if p.lag.unwrap_or(0) > 0 {
             t.warning
         } else {
@@ -80,14 +85,14 @@ fn partition_lines<'a>(parts: &[PartitionView], t: &Theme) -> Vec<Line<'a>> {
         lines.push(Line::from(vec![
             Span::styled(
                 format!(
-                    "  {name:<28} {:>13} {:>13} {:>13} ",
+                    "  {name:<24} {:>12} {:>12} {:>12} ",
                     offset(p.position),
                     offset(p.committed),
                     offset(p.high_watermark)
                 ),
                 t.text,
             ),
-            Span::styled(format!("{:>11}", offset(p.lag)), lag_style),
+            Span::styled(format!("{:>12}", offset(p.lag)), lag_style),
         ]));
     }
     if parts.len() > LISTED_PARTITIONS {

@@ -32,8 +32,8 @@ pub struct Part {
     pub next: Option<i64>,
     /// A bounded run has read this partition to its end.
     pub done: bool,
+    /// The high watermark, from the last statistics.
     pub high: Option<i64>,
-    pub lag: Option<i64>,
     /// When a refused message may be read again.
     pub retry_at: Option<Instant>,
 }
@@ -118,7 +118,9 @@ impl Shared {
                 position: part.next,
                 committed: part.offsets.commit_point(),
                 high_watermark: part.high,
-                lag: part.lag,
+                // Ours, not librdkafka's consumer_lag (measured from the committed offset,
+                // unknown for a private group that commits nothing).
+                lag: part.high.zip(part.next).map(|(h, n)| (h - n).max(0)),
             })
             .collect();
         v.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
@@ -314,7 +316,6 @@ impl ClientContext for KafkaContext {
                 let tp: Tp = (Arc::from(topic.as_str()), *pid);
                 if let Some(part) = sh.parts.get_mut(&tp) {
                     part.high = (p.hi_offset >= 0).then_some(p.hi_offset);
-                    part.lag = (p.consumer_lag >= 0).then_some(p.consumer_lag);
                 }
             }
         }
