@@ -108,7 +108,8 @@ impl Capture {
             out,
             "{{\"_capture\":1,\"received\":{received_ms},\"source\":"
         )?;
-        serde_json::to_writer(&mut out, label)?;
+        // Escaped like every output: a label read back from a hostile capture stays inert.
+        crate::jsontext::write_quoted(&mut out, label)?;
         if let Some(m) = message {
             crate::output::ndjson::write_message(&mut out, m)?;
         }
@@ -342,6 +343,23 @@ mod tests {
             .map(|l| String::from_utf8_lossy(l).contains(",\"json\":"))
             .collect();
         assert_eq!(embedded, [true, true, false, false, false, false]);
+        assert!(!text.contains(&0x7f), "DEL is escaped, not written raw");
+    }
+
+    #[test]
+    fn regression_a_hostile_label_is_escaped_in_the_capture() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap.ndjson");
+        let mut c = Capture::open(&path).unwrap();
+        let label = "evil\u{9b}2J\u{7f}\u{202e}";
+        c.write_parsed(1, label, None, b"{}").unwrap();
+        c.write(2, label, Ok(b"x")).unwrap();
+        c.flush().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.is_ascii(), "{text}");
+        for line in text.lines() {
+            assert_eq!(unwrap(line.as_bytes()).unwrap().source, label);
+        }
     }
 
     #[test]
