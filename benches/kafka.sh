@@ -17,11 +17,23 @@ cd "$(dirname "$0")/.."
 events=${1:-200000}
 out=$(mktemp -d)
 broker_pid=""
-trap '[ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null; kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  # The broker is waited for, so that it is not still writing its database when it goes.
+  if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
+  rm -rf "$out"
+}
+trap cleanup EXIT
 bash .ci/deps
 tansu=${ECAPI_SCOPE_TANSU:-$(command -v tansu || echo "${CARGO_HOME:-$HOME/.cargo}/bin/tansu")}
-cargo build --release --quiet --bin ecapi-scope
+[ -n "${BIN:-}" ] || cargo build --release --quiet --bin ecapi-scope
 bin=${BIN:-$PWD/target/release/ecapi-scope}
+# Every count is a proof: a mismatch ends the benchmark with an error, not a figure.
+same() {
+  [ "$2" = "$3" ] && [ "$3" = "$4" ] && return
+  echo "FAILED: $1: sent $2, counted $3, captured $4" >&2
+  exit 1
+}
 now=$(date +%s)
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN{printf "%.0f", n/(b-a)}'; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
@@ -33,7 +45,12 @@ timed() {
   local err=$1 t0 times
   shift
   t0=$(broker_ticks)
-  times=$( { TIMEFORMAT='%R %U %S'; time "$@" > "$err.out" 2> "$err" || true; } 2>&1 )
+  times=$( { TIMEFORMAT='%R %U %S'; time "$@" > "$err.out" 2> "$err" || echo "exit $?" >> "$err.status"; } 2>&1 )
+  if [ -s "$err.status" ]; then
+    echo "FAILED ($(cat "$err.status")): $*" >&2
+    tail -5 "$err" >&2
+    exit 1
+  fi
   wall=$(echo "$times" | awk '{print $1}')
   cpu=$(echo "$times" | awk '{printf "%.2f", $2+$3}')
   broker_cpu=$(awk -v a="$t0" -v b="$(broker_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (b-a)/hz}')
@@ -65,7 +82,7 @@ echo "== 2. consumed from the broker"
 # records; a real Kafka broker answers as soon as it has fetch.min.bytes. Both are shown.
 "$tansu" topic create --broker "tcp://$broker" --partitions 4 one > /dev/null
 "$bin" gen -n 1 --seed 1 --to "kafka://$broker/one"
-timed "$out/join.err" "$bin" check "kafka://$broker/one?group=bench-join"
+timed "$out/join.err" "$bin" check --fail-on never "kafka://$broker/one?group=bench-join"
 echo "   joining the group and reading a topic of one event: $wall s (the fixed cost in every line below)"
 for wait in default 10; do
   props=()
@@ -76,9 +93,12 @@ for wait in default 10; do
   stats=$(tail -1 "$out/watch-kafka.err")
   kafka_rate=$(awk -v n="$lines" -v w="$wall" 'BEGIN{printf "%.0f", n/w}')
   echo "   watch, capture on, fetch.wait.max.ms=$wait: $kafka_rate events/s ($wall s; ecapi-scope used $cpu CPU-s, the broker $broker_cpu)"
-  echo "     produced $lines, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap-kafka.ndjson")"
+  counted=$(field "$stats" "d['hub']['events']")
+  captured=$(wc -l < "$out/cap-kafka.ndjson")
+  echo "     produced $lines, engine counted $counted, capture lines $captured"
+  same "watch kafka://" "$lines" "$counted" "$captured"
 done
-timed "$out/check-kafka.err" "$bin" check --format json -X fetch.wait.max.ms=10 \
+timed "$out/check-kafka.err" "$bin" check --format json --fail-on never -X fetch.wait.max.ms=10 \
   "kafka://$broker/events?group=bench-check&from=earliest"
 mv "$out/check-kafka.err.out" "$out/check-kafka.json"
 check_kafka_rate=$(awk -v n="$lines" -v w="$wall" 'BEGIN{printf "%.0f", n/w}')
@@ -86,7 +106,7 @@ echo "   check kafka://, fetch.wait.max.ms=10: $check_kafka_rate events/s ($wall
 
 echo "== 3. references: the same events over TCP, and check of the file"
 "$bin" watch --format none --stats --capture "$out/cap-tcp.ndjson" --max-events "$lines" \
-  tcp-listen://127.0.0.1:0 2> "$out/watch-tcp.err" &
+  --duration 5m tcp-listen://127.0.0.1:0 2> "$out/watch-tcp.err" &
 pid=$!
 addr=""
 for _ in $(seq 200); do
@@ -102,9 +122,12 @@ end=$(date +%s.%N)
 stats=$(tail -1 "$out/watch-tcp.err")
 tcp_rate=$(rate "$lines" "$start" "$end")
 echo "   TCP ingest (capture on): $tcp_rate events/s ($(secs "$start" "$end") s)"
-echo "   sent $lines, engine counted $(field "$stats" "d['hub']['events']"), capture lines $(wc -l < "$out/cap-tcp.ndjson")"
+counted=$(field "$stats" "d['hub']['events']")
+captured=$(wc -l < "$out/cap-tcp.ndjson")
+echo "   sent $lines, engine counted $counted, capture lines $captured"
+same "TCP ingest" "$lines" "$counted" "$captured"
 start=$(date +%s.%N)
-"$bin" check --format json "$out/events.ndjson" > "$out/check-file.json" || true
+"$bin" check --format json --fail-on never "$out/events.ndjson" > "$out/check-file.json"
 end=$(date +%s.%N)
 check_file_rate=$(rate "$lines" "$start" "$end")
 echo "   check FILE: $check_file_rate events/s ($(secs "$start" "$end") s)"
@@ -121,6 +144,7 @@ print("NO, they differ in " + ", ".join(differ) if differ else "yes")
 PY
 )
 echo "   check kafka:// and check FILE agree on counts, statuses, findings, duplicates and funnel: $same"
+[ "$same" = yes ] || exit 1
 
 echo "== ratios (same run)"
 echo "   Kafka consumption (fetch.wait.max.ms=10) = $(ratio "$kafka_rate" "$tcp_rate")x TCP ingest (both watch, capture on)"
