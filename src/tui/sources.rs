@@ -54,14 +54,16 @@ fn partition_lines<'a>(parts: &[PartitionView], t: &Theme) -> Vec<Line<'a>> {
     }
     let total: i64 = parts.iter().filter_map(|p| p.lag).map(|l| l.max(0)).sum();
     let unknown = parts.iter().filter(|p| p.lag.is_none()).count();
-    let mut summary = format!(
-        "{} assigned, lag {} in all",
+    let not_known = if unknown > 0 {
+        format!(" ({unknown} not known yet)")
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "{} assigned, lag {} in all{not_known}",
         parts.len(),
         thousands(u64::try_from(total).unwrap_or(0))
     );
-    if unknown > 0 {
-        summary.push_str(&format!(" ({unknown} not known yet)"));
-    }
     let mut lines = vec![Line::from(vec![
         Span::styled("partitions: ", t.label),
         Span::styled(summary, t.text),
