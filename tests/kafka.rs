@@ -98,11 +98,7 @@ fn check_ndjson(args: &[&str]) -> Vec<Value> {
         .args(args)
         .output()
         .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    report::records(&out.stdout)
 }
 
 /// The counts two reports of the same events must agree on.

@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
+#[path = "common/report.rs"]
+mod report;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -19,11 +22,7 @@ fn check(input: &str, extra: &[&str]) -> Vec<Value> {
         .write_stdin(input.to_owned())
         .output()
         .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    report::records(&out.stdout)
 }
 
 fn codes(r: &Value) -> Vec<String> {
@@ -140,11 +139,7 @@ fn duplicate_names_the_input_of_its_first_occurrence() {
         .arg(&b)
         .output()
         .unwrap();
-    let recs: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs = report::records(&out.stdout);
     assert_eq!(
         recs[1]["duplicate"]["first_source"],
         a.display().to_string()
@@ -170,11 +165,7 @@ fn check_of_a_capture_compares_a_conflict_with_the_captured_record_not_the_captu
         .arg(&path)
         .output()
         .unwrap();
-    let recs: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs = report::records(&out.stdout);
     assert_eq!(recs[1]["duplicate"]["kind"], "conflict", "{}", recs[1]);
     assert_eq!(
         recs[1]["duplicate"]["paths"],

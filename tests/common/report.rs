@@ -34,3 +34,11 @@ where
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The ndjson records a command printed, one JSON value per line.
+pub fn records(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
