@@ -80,6 +80,49 @@ fn detail_view_marks_findings_at_their_path() {
 }
 
 #[test]
+fn detail_view_says_where_a_kafka_record_was_and_escapes_its_key() {
+    let records: Vec<&[u8]> = fixture::EVENTS[..1].iter().map(|e| e.as_bytes()).collect();
+    let (mut rows, _) = ecapi_scope::app::sink::rows_of(
+        &records,
+        "kafka://127.0.0.1:9092/events",
+        NOW_MS,
+        ecapi_scope::engine::EngineConfig::default(),
+    );
+    rows[0].message = Some(Arc::new(ecapi_scope::ingest::MessageDetail {
+        topic: "events".into(),
+        partition: 2,
+        offset: 41,
+        key: Some(b"shop:\x1b[2J\xc2\x9b31m".to_vec()),
+        timestamp_ms: Some(NOW_MS - 1_500),
+    }));
+    let mut a = App::new(
+        Setup::default(),
+        ecapi_scope::app::keymap::Keymap::default(),
+        100,
+    );
+    a.update(Msg::Resize(120, 20));
+    a.update(Msg::Tick(NOW_MS));
+    a.update(Msg::Rows(rows));
+    let fx = a.update(code(KeyCode::Enter));
+    run(&mut a, fx);
+    let t = render(&a, &dark());
+    let text: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(text.contains("events[2] @ offset 41"), "{text}");
+    assert!(text.contains("written 18:33:18.500 UTC"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{9b}'),
+        "escaped: {text}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
 fn detail_view_of_a_conflict_and_escaped_payload() {
     let mut a = app(120, 30);
     a.update(key('g'));

@@ -5,7 +5,7 @@ use crate::engine::report::{Duplicate, EventReport, Finding, Status};
 use crate::engine::stage::Stage;
 use crate::filter::Subject;
 use crate::ingest::hub::Origin;
-use crate::ingest::Upstream;
+use crate::ingest::{MessageDetail, Upstream};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -30,6 +30,8 @@ pub struct Row {
     /// The event's own JSON text (for batches, its element).
     pub raw: Arc<[u8]>,
     pub upstream: Option<Arc<Upstream>>,
+    /// Where a Kafka record was in its topic.
+    pub message: Option<Arc<MessageDetail>>,
 }
 
 fn owned(s: Option<&str>) -> Option<Box<str>> {
@@ -56,6 +58,7 @@ impl Row {
             findings: r.findings.to_vec(),
             raw,
             upstream: origin.upstream.map(|u| Arc::new(u.clone())),
+            message: origin.message.map(|m| Arc::new(m.clone())),
         }
     }
 

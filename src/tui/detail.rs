@@ -9,6 +9,7 @@ use crate::app::detail::{Detail, Doc};
 use crate::app::App;
 use crate::ecapi::codes::Severity;
 use crate::engine::report::{DuplicateKind, Finding};
+use crate::ingest::MessageDetail;
 use crate::output::pretty::Token;
 use crate::output::safe::{safe, safe_short};
 use ratatui::buffer::Buffer;
@@ -17,6 +18,28 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use std::fmt::Write as _;
+
+/// `topic[p] @ offset N · key K · written T UTC`, every part escaped.
+fn message_text(m: &MessageDetail) -> String {
+    let mut parts = vec![format!(
+        "{}[{}] @ offset {}",
+        safe_short(&m.topic, 60),
+        m.partition,
+        m.offset
+    )];
+    match m.key.as_deref().map(std::str::from_utf8) {
+        Some(Ok(key)) => parts.push(format!("key {}", safe_short(key, 80))),
+        Some(Err(_)) => parts.push(format!(
+            "key of {} bytes, not UTF-8",
+            m.key.as_ref().map_or(0, Vec::len)
+        )),
+        None => parts.push("no key".into()),
+    }
+    if let Some(ts) = m.timestamp_ms {
+        parts.push(format!("written {} UTC", time_of(ts)));
+    }
+    parts.join("  ·  ")
+}
 
 pub struct DetailView<'a> {
     pub app: &'a App,
@@ -45,6 +68,12 @@ impl DetailView<'_> {
                 t.text,
             ),
         ])];
+        if let Some(m) = &r.message {
+            lines.push(Line::from(vec![
+                Span::styled("kafka: ", t.label),
+                Span::styled(message_text(m), t.text),
+            ]));
+        }
         if let Some(d) = &r.duplicate {
             let first = match d.first_index {
                 Some(i) => format!("line {} (event {i})", d.first_line),
