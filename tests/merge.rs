@@ -176,18 +176,10 @@ fn merging_a_merged_report_adds_up_the_same() {
         reports.push(path);
     }
     let merge = |paths: &[&Path]| -> Value {
-        let o = bin()
-            .args(["merge", "--fail-on", "never"])
-            .args(paths)
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        serde_json::from_slice(&o.stdout).unwrap()
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["merge".as_ref(), "--fail-on".as_ref(), "never".as_ref()];
+        args.extend(paths.iter().map(|p| p.as_os_str()));
+        report::json_of(args)
     };
     let first_two = dir.path().join("12.json");
     let m12 = merge(&[&reports[0], &reports[1]]);
@@ -223,21 +215,13 @@ fn merge_refuses_what_is_not_a_report() {
         assert!(o.stdout.is_empty(), "nothing printed for a refused merge");
     }
     let filtered = |f: &str| -> String {
-        let o = bin()
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--no-progress",
-                "--fail-on",
-                "never",
-            ])
-            .args(["--filter", f])
-            .arg(&input)
-            .output()
-            .unwrap();
+        let r = report::check_report([
+            std::ffi::OsStr::new("--filter"),
+            f.as_ref(),
+            input.as_os_str(),
+        ]);
         let p = dir.path().join(format!("{}.json", f.len()));
-        std::fs::write(&p, &o.stdout).unwrap();
+        std::fs::write(&p, serde_json::to_vec(&r).unwrap()).unwrap();
         p.display().to_string()
     };
     let (a, b) = (filtered("status:error"), filtered("status:ok"));
@@ -251,34 +235,20 @@ fn regression_reports_made_with_the_same_filter_merge() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("e.ndjson");
     std::fs::write(&input, "{\"data_set_id\":\"x\"}\n").unwrap();
-    let o = bin()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--no-progress",
-            "--fail-on",
-            "never",
-        ])
-        .args(["--filter", "status:error"])
-        .arg(&input)
-        .output()
-        .unwrap();
+    let r = report::check_report([
+        std::ffi::OsStr::new("--filter"),
+        "status:error".as_ref(),
+        input.as_os_str(),
+    ]);
     let report = dir.path().join("f.json");
-    std::fs::write(&report, &o.stdout).unwrap();
-    let o = bin()
-        .args(["merge", "--fail-on", "never"])
-        .arg(&report)
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let merged: Value = serde_json::from_slice(&o.stdout).unwrap();
+    std::fs::write(&report, serde_json::to_vec(&r).unwrap()).unwrap();
+    let merged = report::json_of([
+        std::ffi::OsStr::new("merge"),
+        "--fail-on".as_ref(),
+        "never".as_ref(),
+        report.as_os_str(),
+        report.as_os_str(),
+    ]);
     assert_eq!(merged["filter"]["filter"], "status:error");
     assert_eq!(merged["filter"]["matched"], 2);
 }

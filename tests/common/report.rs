@@ -1,4 +1,5 @@
-//! `check --format json` as a value, for tests that compare reports (merge, kafka).
+//! `check --format json` (and other JSON answers) as values, for tests that compare reports
+//! (merge, kafka, regression).
 
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used)]
@@ -13,16 +14,29 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    let mut all: Vec<std::ffi::OsString> = [
+        "check",
+        "--format",
+        "json",
+        "--no-progress",
+        "--fail-on",
+        "never",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    all.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+    json_of(all)
+}
+
+/// What `ecapi-scope ARGS…` printed, as one JSON value (it must exit 0).
+pub fn json_of<I, S>(args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let out = Command::new(env!("CARGO_BIN_EXE_ecapi-scope"))
         .env_remove("ECAPI_SCOPE_CONFIG")
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--no-progress",
-            "--fail-on",
-            "never",
-        ])
         .args(args)
         .output()
         .unwrap();
