@@ -16,15 +16,21 @@ pub fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether every byte of `s` is in `lo..=hi`: by 64-byte blocks whose least and greatest byte
+/// are compared, which the compiler turns into vector code (an early exit per byte would not).
+pub fn bytes_within(s: &[u8], lo: u8, hi: u8) -> bool {
+    s.chunks(64).all(|c| {
+        let (least, most) = c
+            .iter()
+            .fold((u8::MAX, 0u8), |(l, m), &b| (l.min(b), m.max(b)));
+        least >= lo && most <= hi
+    })
+}
+
 /// Re-escapes unsafe characters in JSON text (they can only stand inside strings).
 pub fn escape_unsafe(json: &str) -> Cow<'_, str> {
-    // ASCII without DEL (the common case) has nothing to escape: tested by blocks whose
-    // greatest byte is compared, which the compiler turns into vector code.
-    let plain = json
-        .as_bytes()
-        .chunks(64)
-        .all(|c| c.iter().fold(0u8, |hi, &b| hi.max(b)) < 0x7f);
-    if plain || !json.chars().any(|c| is_unsafe(c) && c >= ' ') {
+    // ASCII without DEL (the common case) has nothing to escape.
+    if bytes_within(json.as_bytes(), 0, 0x7e) || !json.chars().any(|c| is_unsafe(c) && c >= ' ') {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 12);
@@ -53,7 +59,7 @@ pub fn quote(s: &str) -> String {
 
 /// Writes `s` as a safe JSON string literal.
 pub fn write_quoted<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
-    if s.bytes().all(|b| b < 0x7f) {
+    if bytes_within(s.as_bytes(), 0, 0x7e) {
         serde_json::to_writer(&mut *w, s).map_err(io::Error::from)
     } else {
         w.write_all(quote(s).as_bytes())

@@ -122,8 +122,7 @@ pub fn run(
         ));
     }
     // `follow: false` reads each topic to the end offsets taken at start (`until=end`).
-    let sources = inputs;
-    for s in sources {
+    for s in inputs {
         SourceSpec::parse(s).map_err(io::Error::other)?;
     }
     let ingest = IngestOptions {
@@ -143,8 +142,8 @@ pub fn run(
         failed: false,
     };
     let output: Box<dyn Output> = Box::new(output);
-    let mut pipeline = Pipeline::with_options(sources, ingest, &opts.settings, output)
-        .map_err(io::Error::other)?;
+    let mut pipeline =
+        Pipeline::with_options(inputs, ingest, &opts.settings, output).map_err(io::Error::other)?;
     pipeline.spawn_sources();
     let done = pipeline.hub_done();
     let _ = pipeline.runtime().block_on(done);

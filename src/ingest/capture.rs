@@ -217,15 +217,9 @@ fn embeddable(json: &[u8]) -> bool {
         && printable_ascii(json)
 }
 
-/// Every byte in `0x20..0x7f`; by blocks whose least and greatest byte are compared, which the
-/// compiler turns into vector code (an early exit per byte would not be).
+/// Every byte in `0x20..0x7f`.
 fn printable_ascii(s: &[u8]) -> bool {
-    s.chunks(64).all(|c| {
-        let (lo, hi) = c
-            .iter()
-            .fold((u8::MAX, 0u8), |(lo, hi), &b| (lo.min(b), hi.max(b)));
-        lo >= 0x20 && hi < 0x7f
-    })
+    crate::jsontext::bytes_within(s, 0x20, 0x7e)
 }
 
 /// Writes into the capture's buffer, handing it over every `SPILL` bytes, so that even one
