@@ -28,6 +28,7 @@ pub struct Pipeline {
     pub opts: Arc<IngestOptions>,
     specs: Vec<SourceSpec>,
     tx: Option<mpsc::Sender<Vec<Record>>>,
+    lane: Option<ingest::hub::Lane>,
     /// HTTP listeners, which finish their answers when stopped.
     servers: Vec<tokio::task::JoinHandle<()>>,
     watcher: JoinHandle<HubResult>,
@@ -226,6 +227,7 @@ impl Pipeline {
         if let Some(message) = &capture_problem {
             hub.capture_unavailable(message.clone());
         }
+        let lane = hub.lane();
         let hub_thread = std::thread::Builder::new()
             .name("hub".into())
             .spawn(move || hub.run(rx))?;
@@ -241,6 +243,7 @@ impl Pipeline {
             opts,
             specs,
             tx: Some(tx),
+            lane,
             servers: Vec::new(),
             watcher,
             done: Some(done_rx),
@@ -258,6 +261,7 @@ impl Pipeline {
         let Some(tx) = self.tx.take() else {
             return;
         };
+        let lane = self.lane.take();
         let _guard = self.rt.enter();
         // A capture that reaches the file-size limit (`ulimit -f`) must fail its write
         // (EFBIG, answered 500 and reported) rather than kill the process: SIGXFSZ gets a
@@ -270,6 +274,9 @@ impl Pipeline {
                 status: Arc::clone(&self.statuses[i]),
                 tx: tx.clone(),
                 opts: Arc::clone(&self.opts),
+                lane: matches!(spec, SourceSpec::HttpListen { .. })
+                    .then(|| lane.clone())
+                    .flatten(),
             };
             let answers = matches!(
                 spec,

@@ -68,12 +68,14 @@ async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>)
         Box::new(Collect(Arc::clone(&seen), Arc::clone(&reported))),
         None,
     );
+    let lane = hub.lane();
     std::thread::spawn(move || hub.run(rx));
     let ctx = Ctx {
         id: 0,
         status: Arc::clone(&status),
         tx,
         opts: Arc::new(opts),
+        lane,
     };
     ecapi_scope::ingest::spawn(SourceSpec::parse(spec).unwrap(), ctx);
     let state = tokio::time::timeout(

@@ -3,6 +3,7 @@
 //! once the request's records went through the engine (and into the capture, when one is
 //! kept), so an acknowledged event is never lost.
 
+use super::hub::LaneRefused;
 use super::limits::Reserved;
 use super::sandbox::{Answered, FaultKind};
 use super::serve::ConnInfo;
@@ -291,7 +292,7 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     let (tx, rx) = oneshot::channel();
     let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw.into()));
     rec.reply = Some(tx);
-    if !ep.ctx.send(vec![rec]).await {
+    if !hand_over(&ep.ctx, rec).await {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the pipeline is shutting down",
@@ -319,6 +320,25 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
             "the pipeline stopped before the request was processed",
         ),
     }
+}
+
+/// Bodies up to this size are validated on the worker that received them (the direct lane);
+/// larger ones go to the validator thread, so that no worker is held long.
+const LANE_MAX: usize = 64 * 1024;
+
+/// Sends a request's record on: by the direct lane when there is one and room on it, else
+/// to the validator thread like every source. False once the pipeline is gone.
+async fn hand_over(ctx: &Ctx, rec: super::Record) -> bool {
+    let small = matches!(&rec.body, Body::Raw(raw) if raw.len() <= LANE_MAX);
+    let rec = match ctx.lane.as_ref().filter(|_| small) {
+        Some(lane) => match lane.send(rec) {
+            Ok(()) => return true,
+            Err(LaneRefused::Closed) => return false,
+            Err(LaneRefused::Full(rec)) => *rec,
+        },
+        None => rec,
+    };
+    ctx.send(vec![rec]).await
 }
 
 /// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer, or a

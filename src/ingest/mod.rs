@@ -278,6 +278,9 @@ pub struct Ctx {
     pub status: Arc<SourceStatus>,
     pub tx: mpsc::Sender<Vec<Record>>,
     pub opts: Arc<IngestOptions>,
+    /// The HTTP endpoint's direct lane into the hub, when it runs one (else its records go
+    /// through `tx` like every other source's).
+    pub lane: Option<hub::Lane>,
 }
 
 impl Ctx {

@@ -34,6 +34,7 @@ pub fn start(spec: &str, opts: IngestOptions) -> Harness {
         status: Arc::clone(&status),
         tx: tx.clone(),
         opts: Arc::new(opts),
+        lane: None,
     };
     let handle = ecapi_scope::ingest::spawn(SourceSpec::parse(spec).unwrap(), ctx);
     Harness {

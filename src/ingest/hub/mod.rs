@@ -1,7 +1,8 @@
 //! The hub: the one consumer of every source's records. It runs the engine on them, in
 //! arrival order, and hands each event's report to an output (the `watch` printer, the TUI).
-//! The capture is a write-ahead log on a thread of its own: records are in it before the hub
-//! commits them, and an HTTP sender is answered once its records are captured and processed
+//! Validation runs on a thread of its own (and, for small HTTP bodies, on the worker that
+//! received them: the direct [`Lane`]). The capture is a write-ahead log written by the hub
+//! thread: records are in it, flushed, before the hub commits them, and an HTTP sender is answered once its records are captured and processed
 //! (an acknowledged event is never lost), or refused, and not counted, if they could not be
 //! captured.
 
@@ -62,6 +63,52 @@ impl Output for NoOutput {
 
 type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
 
+/// Batches queued between the stages. A direct-lane batch is one request.
+const STAGE_QUEUE: usize = 64;
+
+/// The HTTP endpoint's direct lane into the capture and the hub: a request's record is
+/// validated on the thread that received it and handed on, skipping the validator thread's
+/// queue (one hand-off between threads less per request, and validation on every worker).
+#[derive(Clone)]
+pub struct Lane {
+    tx: std_mpsc::SyncSender<Validated>,
+    cfg: Arc<crate::engine::EngineConfig>,
+    pool: Arc<std::sync::Mutex<Vec<crate::engine::Validator>>>,
+}
+
+/// Why a record did not take the lane.
+pub enum LaneRefused {
+    /// The stages' queue is full: the record is given back, for the usual way.
+    Full(Box<Record>),
+    /// The hub has stopped.
+    Closed,
+}
+
+impl Lane {
+    /// Validates `rec` here and queues it for the capture and the hub, without waiting.
+    pub fn send(&self, rec: Record) -> Result<(), LaneRefused> {
+        let mut validator = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| crate::engine::Validator::new(&self.cfg));
+        let mut out = Validated::default();
+        stages::validate_into(&mut validator, [rec], &mut out, &mut Vec::new());
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(validator);
+        }
+        match self.tx.try_send(out) {
+            Ok(()) => Ok(()),
+            Err(std_mpsc::TrySendError::Full(mut out)) => match out.records.pop() {
+                Some((rec, _)) => Err(LaneRefused::Full(Box::new(rec))),
+                None => Err(LaneRefused::Closed),
+            },
+            Err(std_mpsc::TrySendError::Disconnected(_)) => Err(LaneRefused::Closed),
+        }
+    }
+}
+
 pub struct Hub {
     committer: Committer,
     statuses: Vec<Arc<SourceStatus>>,
@@ -69,6 +116,16 @@ pub struct Hub {
     recent: RecentPayloads,
     capture: Option<Capture>,
     shared: Option<Arc<CaptureShared>>,
+    /// Validated batches into the capture (or straight to the hub): from the validator
+    /// thread, and from the HTTP endpoints' direct lane.
+    /// (Both are dropped when the hub runs: it ends when every sender is gone.)
+    staged: Option<(
+        std_mpsc::SyncSender<Validated>,
+        std_mpsc::Receiver<Validated>,
+    )>,
+    lane: Option<Lane>,
+    /// The capture, written by the hub thread just before each group of batches is committed.
+    capture_stage: Option<CaptureStage>,
     labels: Vec<Arc<str>>,
     out: Box<dyn Output>,
     seq: u64,
@@ -98,6 +155,7 @@ impl Hub {
             .iter()
             .map(|s| Arc::from(s.label.as_str()))
             .collect();
+        let (staged_tx, staged_rx) = std_mpsc::sync_channel::<Validated>(STAGE_QUEUE);
         Hub {
             committer: Committer::new(settings.engine.clone()),
             statuses: statuses.to_vec(),
@@ -105,6 +163,13 @@ impl Hub {
             recent: RecentPayloads::new(RECENT_BUDGET),
             capture,
             shared: None,
+            staged: Some((staged_tx.clone(), staged_rx)),
+            lane: Some(Lane {
+                tx: staged_tx,
+                cfg: Arc::new(settings.engine.clone()),
+                pool: Arc::default(),
+            }),
+            capture_stage: None,
             labels,
             out,
             seq: 0,
@@ -128,18 +193,27 @@ impl Hub {
         self.capture_unavailable = Some(message);
     }
 
+    /// The direct lane for the HTTP endpoints (see [`Lane`]).
+    pub fn lane(&self) -> Option<Lane> {
+        self.lane.clone()
+    }
+
     pub fn committer(&self) -> &Committer {
         &self.committer
     }
 
-    /// Starts validation, and the capture when one is kept, on threads of their own; the
-    /// receiver gives validated (and captured) batches.
+    /// Starts validation on a thread of its own, and readies the capture when one is kept;
+    /// the receiver gives validated batches.
     fn start_stages(
         &mut self,
         rx: mpsc::Receiver<Vec<Record>>,
         back_rx: std_mpsc::Receiver<Validated>,
     ) -> std_mpsc::Receiver<Validated> {
-        let (vtx, vrx) = std_mpsc::sync_channel::<Validated>(8);
+        self.lane = None;
+        let (vtx, vrx) = self
+            .staged
+            .take()
+            .unwrap_or_else(|| std_mpsc::sync_channel(STAGE_QUEUE));
         let cfg = self.committer.config().clone();
         let _ = std::thread::Builder::new()
             .name("validate".into())
@@ -154,36 +228,46 @@ impl Hub {
             labels: self.labels.clone(),
             max_events: self.max_events,
             shared: Arc::clone(&shared),
+            reports: 0,
         };
-        let (ctx, crx) = std_mpsc::sync_channel::<Validated>(8);
-        let started = std::thread::Builder::new()
-            .name("capture".into())
-            .spawn(move || stage.run(&vrx, &ctx));
-        if started.is_err() {
-            self.capture_unavailable("the capture thread could not be started".into());
-        }
         self.shared = Some(shared);
-        crx
+        self.capture_stage = Some(stage);
+        vrx
     }
 
     /// Drains `rx` until every sender is gone or `max_events` events were seen. Blocking: run
-    /// it on its own thread (validation and the capture get others).
+    /// it on its own thread (validation gets another). Batches that queued up are captured
+    /// with one flush and committed together: one write for concurrent requests, not one each.
     pub fn run(mut self, rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Committer) {
         let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
         let batches = self.start_stages(rx, back_rx);
-        loop {
-            let batch = match batches.recv_timeout(IDLE) {
-                Ok(batch) => batch,
+        let mut group = Vec::new();
+        'run: loop {
+            match batches.recv_timeout(IDLE) {
+                Ok(batch) => group.push(batch),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
                     self.out.idle(&self.committer.agg);
                     continue;
                 }
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            let batch = self.batch(batch);
-            let _ = back_tx.send(batch);
-            if self.full() || !self.out.ok() {
-                break;
+            }
+            while group.len() < stages::CAPTURE_GROUP {
+                match batches.try_recv() {
+                    Ok(more) => group.push(more),
+                    Err(_) => break,
+                }
+            }
+            if let Some(stage) = &mut self.capture_stage {
+                stage.process(&mut group);
+            }
+            for batch in group.drain(..) {
+                let batch = self.batch(batch);
+                if batch.recycle {
+                    let _ = back_tx.send(batch);
+                }
+                if self.full() || !self.out.ok() {
+                    break 'run;
+                }
             }
         }
         // The stages are not joined: they may be waiting for records that will never come;

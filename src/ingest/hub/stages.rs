@@ -1,6 +1,7 @@
-//! The hub's two helper threads: validation, and the capture as a write-ahead log. Records go
-//! sources → validator → capture → hub: a record is in the capture file (flushed) before the
-//! hub commits it to the engine, so an HTTP sender answered 200 was counted and captured, and
+//! The hub's stages: validation (on a thread of its own, or on an HTTP worker by the direct
+//! lane), and the capture as a write-ahead log, written by the hub. Records go sources →
+//! validator → capture → commit: a record is in the capture file (flushed) before the hub
+//! commits it to the engine, so an HTTP sender answered 200 was counted and captured, and
 //! one whose records could not be captured is refused (500) and not counted.
 
 use super::super::capture::Capture;
@@ -40,6 +41,41 @@ pub struct Validated {
     pub events: Vec<EventFacts>,
     /// Set when the batch could not be written to the capture: its HTTP senders are refused.
     pub capture_error: Option<String>,
+    /// Made by the validator thread, which takes it back for its buffers once committed.
+    pub recycle: bool,
+}
+
+/// Records that queued up are validated together up to this many.
+const GROUP: usize = 1024;
+
+/// Batches that queued up are written to the capture with one flush, up to this many.
+pub const CAPTURE_GROUP: usize = 256;
+
+/// Validates records into `out`.
+pub fn validate_into(
+    validator: &mut Validator,
+    records: impl IntoIterator<Item = Record>,
+    out: &mut Validated,
+    spare: &mut Vec<EventFacts>,
+) {
+    for rec in records {
+        let outcome = match &rec.body {
+            Body::TooLong(len) => Outcome::TooLong(*len),
+            Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
+                Validation::Failure(f) => Outcome::Failure(f),
+                Validation::Events { batch, .. } => {
+                    let first = out.events.len();
+                    validator.take_events(&mut out.events, spare);
+                    Outcome::Events {
+                        first,
+                        count: out.events.len() - first,
+                        batch,
+                    }
+                }
+            },
+        };
+        out.records.push((rec, outcome));
+    }
 }
 
 /// Validates batches as they come from the sources, so that the hub thread only
@@ -62,23 +98,15 @@ pub fn validator_thread(
             }
             Err(_) => Validated::default(),
         };
-        for rec in batch {
-            let outcome = match &rec.body {
-                Body::TooLong(len) => Outcome::TooLong(*len),
-                Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
-                    Validation::Failure(f) => Outcome::Failure(f),
-                    Validation::Events { batch, .. } => {
-                        let first = out.events.len();
-                        validator.take_events(&mut out.events, &mut spare);
-                        Outcome::Events {
-                            first,
-                            count: out.events.len() - first,
-                            batch,
-                        }
-                    }
-                },
-            };
-            out.records.push((rec, outcome));
+        out.recycle = true;
+        validate_into(&mut validator, batch, &mut out, &mut spare);
+        // Batches that queued up meanwhile (several sockets, HTTP requests that could not
+        // take the direct lane) go with this one: one capture write and one commit for all.
+        while out.records.len() < GROUP {
+            match rx.try_recv() {
+                Ok(more) => validate_into(&mut validator, more, &mut out, &mut spare),
+                Err(_) => break,
+            }
         }
         if tx.send(out).is_err() {
             return;
@@ -96,54 +124,59 @@ pub fn label_of(rec: &Record, labels: &[Arc<str>]) -> Arc<str> {
     })
 }
 
-/// What the capture did, read by the hub when it ends (the thread is not joined: it may be
-/// waiting for records that never come).
+/// What the capture did, read by the hub when it ends.
 #[derive(Default)]
 pub struct CaptureShared {
     pub lines: AtomicU64,
     pub error: Mutex<Option<String>>,
 }
 
-/// Everything the capture thread needs.
+/// Everything the capture needs.
 pub struct CaptureStage {
     pub capture: Capture,
     pub statuses: Vec<Arc<SourceStatus>>,
     pub labels: Vec<Arc<str>>,
     pub max_events: Option<u64>,
     pub shared: Arc<CaptureShared>,
+    /// Reports captured so far, against `max_events`.
+    pub reports: u64,
 }
 
 impl CaptureStage {
     /// Writes each batch to the capture and flushes it, then passes it on to the hub. Past
     /// `--max-events` records are neither captured nor passed on (their senders are told the
     /// pipeline stopped), so the capture holds exactly what was counted.
-    pub fn run(mut self, rx: &std_mpsc::Receiver<Validated>, tx: &std_mpsc::SyncSender<Validated>) {
-        let mut reports = 0u64;
-        for mut batch in rx {
-            if let Some(max) = self.max_events {
+    /// Captures batches, flushed once (what is past `--max-events` is dropped from them
+    /// first). A failed write refuses every batch of the group.
+    pub fn process(&mut self, group: &mut [Validated]) {
+        if let Some(max) = self.max_events {
+            for batch in group.iter_mut() {
+                let reports = &mut self.reports;
                 let keep = batch
                     .records
                     .iter()
                     .take_while(|(_, o)| {
-                        let before = reports;
-                        reports += o.reports();
+                        let before = *reports;
+                        *reports += o.reports();
                         before < max
                     })
                     .count();
                 batch.records.truncate(keep);
             }
-            batch.capture_error = self.write(&batch.records);
-            if tx.send(batch).is_err() {
-                return;
-            }
+        }
+        let error = self.write(group.iter().flat_map(|b| &b.records));
+        for batch in group {
+            batch.capture_error.clone_from(&error);
         }
     }
 
     /// Writes and flushes the records; the error message, if they could not be kept.
-    fn write(&mut self, records: &[(Record, Outcome)]) -> Option<String> {
-        if records.is_empty() {
-            return None;
-        }
+    fn write<'a>(
+        &mut self,
+        records: impl Iterator<Item = &'a (Record, Outcome)>,
+    ) -> Option<String> {
+        let mut records = records.peekable();
+        records.peek()?;
         let mut failed = None;
         for (rec, outcome) in records {
             let label = label_of(rec, &self.labels);
