@@ -494,8 +494,31 @@ pub fn gpp_string(s: &str, out: &mut impl Report) {
 }
 
 /// An identifier (`data_set_id`, `id`): trimmed, as ids are compared byte for byte.
+/// Whether `s` has no leading or trailing white space (`str::trim`'s, Unicode's), without
+/// scanning when both ends are printable ASCII.
+pub fn is_trimmed(s: &str) -> bool {
+    let printable = |b: &u8| (0x21..0x7f).contains(b);
+    let bytes = s.as_bytes();
+    if bytes.first().is_some_and(printable) && bytes.last().is_some_and(printable) {
+        return true;
+    }
+    s.trim().len() == s.len()
+}
+
+/// Whether `s` is empty or only white space, without scanning when it starts with printable
+/// ASCII.
+pub fn is_blank(s: &str) -> bool {
+    if s.as_bytes()
+        .first()
+        .is_some_and(|b| (0x21..0x7f).contains(b))
+    {
+        return false;
+    }
+    s.trim().is_empty()
+}
+
 pub fn untrimmed(s: &str, out: &mut impl Report) {
-    if s.trim() != s {
+    if !is_trimmed(s) {
         out.report(
             Code::Untrimmed,
             "leading or trailing white space",
@@ -507,6 +530,23 @@ pub fn untrimmed(s: &str, out: &mut impl Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trimmed_and_blank_agree_with_str_trim() {
+        let ends = [
+            "", " ", "\t", "\n", "\u{a0}", "\u{2003}", "\u{85}", "\u{1c}", "a", "é", "~", "\u{7f}",
+            "!",
+        ];
+        for a in ends {
+            for mid in ["", "x", " ", "mid dle", "\u{3000}"] {
+                for b in ends {
+                    let s = format!("{a}{mid}{b}");
+                    assert_eq!(is_trimmed(&s), s.trim() == s, "{s:?}");
+                    assert_eq!(is_blank(&s), s.trim().is_empty(), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[derive(Default)]
     struct Codes(Vec<Code>);

@@ -65,9 +65,37 @@ const ALPHA3: &[(&str, &str)] = &[
     ("zaf", "za"),
 ];
 
+/// Bit `n` set for every code of `CURRENCIES`, with `n` the code read as three base-26 digits:
+/// a look-up is one load, built at compile time.
+static CURRENCY_BITS: [u64; 275] = currency_bits();
+
+const fn currency_index(code: &[u8]) -> Option<usize> {
+    if code.len() != 3 {
+        return None;
+    }
+    let (a, b, c) = (code[0], code[1], code[2]);
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() || !c.is_ascii_uppercase() {
+        return None;
+    }
+    Some(((a - b'A') as usize * 26 + (b - b'A') as usize) * 26 + (c - b'A') as usize)
+}
+
+const fn currency_bits() -> [u64; 275] {
+    let mut bits = [0u64; 275];
+    let mut i = 0;
+    while i < CURRENCIES.len() {
+        let Some(n) = currency_index(CURRENCIES[i].as_bytes()) else {
+            panic!("a currency code that is not three upper-case letters");
+        };
+        bits[n / 64] |= 1 << (n % 64);
+        i += 1;
+    }
+    bits
+}
+
 /// Whether `code` is an ISO 4217 code, exactly (upper-case).
 pub fn is_currency(code: &str) -> bool {
-    code.len() == 3 && CURRENCIES.binary_search(&code).is_ok()
+    currency_index(code.as_bytes()).is_some_and(|n| CURRENCY_BITS[n / 64] & (1 << (n % 64)) != 0)
 }
 
 /// Whether `code` is an ISO 3166-1 alpha-2 code, in either case.
@@ -111,6 +139,29 @@ mod tests {
         assert!(!is_currency("usd"));
         assert!(!is_currency("XXX"));
         assert!(!is_currency("DOLLAR"));
+    }
+
+    #[test]
+    fn the_currency_bitmap_holds_exactly_the_list() {
+        let letters = b'A'..=b'Z';
+        let mut codes: Vec<String> = Vec::new();
+        for a in letters.clone() {
+            for b in letters.clone() {
+                for c in letters.clone() {
+                    codes.push(String::from_utf8(vec![a, b, c]).unwrap_or_default());
+                }
+            }
+        }
+        codes.extend(
+            [
+                "", "US", "USDD", "uSD", "US\u{0}", "ÜSD", "@AA", "[AA", "ZZ[",
+            ]
+            .map(String::from),
+        );
+        for code in &codes {
+            let listed = CURRENCIES.binary_search(&code.as_str()).is_ok();
+            assert_eq!(is_currency(code), listed, "{code:?}");
+        }
     }
 
     #[test]

@@ -426,7 +426,7 @@ impl Walk {
         checks::control_characters(s, escaped, &mut at);
         match rule {
             StrRule::DataSetId => {
-                if s.trim().is_empty() {
+                if checks::is_blank(s) {
                     at.report(Code::DataSetIdInvalid, "data_set_id is empty", None);
                 } else {
                     checks::untrimmed(s, &mut at);
@@ -484,7 +484,7 @@ impl Walk {
                 }
             }
             StrRule::UserAgent(which) => {
-                if s.trim().is_empty() {
+                if checks::is_blank(s) {
                     at.report(Code::EmptyValue, "an empty user agent", None);
                 } else if which == IpField::Event {
                     at.w.ev().f.has_user_agent = true;
@@ -497,7 +497,7 @@ impl Walk {
                 }
             }
             StrRule::ClickId | StrRule::ImpressionId => {
-                if s.trim().is_empty() {
+                if checks::is_blank(s) {
                     at.report(Code::EmptyValue, "an empty identifier", None);
                 } else {
                     let key = if rule == StrRule::ClickId {
@@ -527,7 +527,7 @@ impl Walk {
             StrRule::Url => checks::url(s, &mut at),
             StrRule::Vin => checks::vin(s, &mut at),
             StrRule::Text => {
-                if s.trim().is_empty() {
+                if checks::is_blank(s) {
                     at.report(
                         Code::EmptyValue,
                         "an empty string",
