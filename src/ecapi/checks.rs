@@ -284,8 +284,42 @@ fn is_public_v4(v4: Ipv4Addr) -> bool {
         || (a == 192 && b == 0 && c == 0))
 }
 
+/// Dotted-quad IPv4 as `Ipv4Addr::from_str` reads it (four decimal octets, no leading zero),
+/// without its general parser; `None` for anything else, which then goes to that parser.
+fn plain_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    if !(7..=15).contains(&b.len()) {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut v: u16 = 0;
+        for &d in part {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u16::from(d - b'0');
+        }
+        *octet = u8::try_from(v).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+}
+
+/// An IP address as `IpAddr::from_str` reads it, dotted quads without its general parser.
+pub fn parse_ip(s: &str) -> Result<IpAddr, std::net::AddrParseError> {
+    match plain_ipv4(s) {
+        Some(v4) => Ok(IpAddr::V4(v4)),
+        None => s.parse::<IpAddr>(),
+    }
+}
+
 pub fn ip(s: &str, out: &mut impl Report) {
-    match s.parse::<IpAddr>() {
+    match parse_ip(s) {
         Ok(addr) if !is_public_ip(addr) => out.report(
             Code::IpNotPublic,
             format!("{addr} is a private or reserved address: likely a server's, not the user's"),
@@ -530,6 +564,43 @@ pub fn untrimmed(s: &str, out: &mut impl Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn plain_ipv4_reads_what_the_standard_parser_reads(s in "[0-9.]{0,16}|[0-9]{1,3}(\\.[0-9]{1,3}){3}") {
+            proptest::prop_assert_eq!(parse_ip(&s).ok(), s.parse::<IpAddr>().ok(), "{:?}", s);
+            if let Some(v4) = plain_ipv4(&s) {
+                proptest::prop_assert_eq!(Ok(v4), s.parse::<Ipv4Addr>());
+            }
+        }
+    }
+
+    #[test]
+    fn plain_ipv4_takes_the_common_addresses() {
+        for s in [
+            "8.8.8.8",
+            "192.168.1.10",
+            "255.255.255.255",
+            "0.0.0.0",
+            "100.64.0.1",
+        ] {
+            assert_eq!(plain_ipv4(s), s.parse().ok(), "{s}");
+            assert!(plain_ipv4(s).is_some(), "{s}");
+        }
+        for s in [
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1.2.3.4 ",
+            "1..3.4",
+            "::1",
+            "1.2.3.4:80",
+        ] {
+            assert!(plain_ipv4(s).is_none(), "{s}");
+            assert_eq!(parse_ip(s).ok(), s.parse::<IpAddr>().ok(), "{s}");
+        }
+    }
 
     #[test]
     fn trimmed_and_blank_agree_with_str_trim() {

@@ -6,6 +6,8 @@
 //! (an acknowledged event is never lost), or refused, and not counted, if they could not be
 //! captured.
 
+#[cfg(test)]
+mod lane_tests;
 mod stages;
 
 use super::capture::Capture;
