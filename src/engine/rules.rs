@@ -423,7 +423,11 @@ impl Walk {
             w: self,
             shown: Shown::Str(s),
         };
-        checks::control_characters(s, escaped, &mut at);
+        // A record with neither DEL nor a C1 lead byte anywhere has none in its strings either;
+        // only an unescaped string can then hold a control character.
+        if escaped || at.w.may_hold_controls {
+            checks::control_characters(s, escaped, &mut at);
+        }
         match rule {
             StrRule::DataSetId => {
                 if checks::is_blank(s) {

@@ -47,6 +47,9 @@ pub struct Walk {
     /// Unix seconds the event times are compared with (receive time, or now).
     pub(crate) reference_time: i64,
     pub(crate) cfg: WalkConfig,
+    /// Whether the record holds DEL or a C1 lead byte (0xC2) anywhere: one scan of the record
+    /// spares the per-string scan of all its strings when it does not.
+    pub(crate) may_hold_controls: bool,
 }
 
 impl Walk {
@@ -60,12 +63,13 @@ impl Walk {
             batch: false,
             reference_time: 0,
             cfg,
+            may_hold_controls: true,
         }
     }
 
     /// Walks one record. On `Err` the record is not valid JSON and the events are meaningless.
     pub fn run(&mut self, raw: &[u8], reference_time: i64) -> Result<(), serde_json::Error> {
-        self.start(reference_time);
+        self.start(raw, reference_time);
         // UTF-8 checked once for the whole record (SIMD) rather than string by string; a
         // record that is not UTF-8 is parsed from bytes, for the parser's own error.
         match simdutf8::basic::from_utf8(raw) {
@@ -75,7 +79,8 @@ impl Walk {
     }
 
     /// Forgets the last record.
-    fn start(&mut self, reference_time: i64) {
+    fn start(&mut self, raw: &[u8], reference_time: i64) {
+        self.may_hold_controls = memchr::memchr2(0x7f, 0xc2, raw).is_some();
         self.used = 0;
         self.cur = 0;
         self.envelope = false;

@@ -10,7 +10,7 @@ use serde::de::DeserializeSeed;
 impl Walk {
     /// The old path: the whole record through serde_json's byte reader.
     fn run_from_bytes(&mut self, raw: &[u8], reference_time: i64) -> Result<(), serde_json::Error> {
-        self.start(reference_time);
+        self.start(raw, reference_time);
         let mut de = serde_json::Deserializer::from_slice(raw);
         RecordSeed { w: self }.deserialize(&mut de)?;
         de.end()
@@ -85,4 +85,47 @@ fn text_and_bytes_paths_agree_on_every_record() {
         compared += 1;
     }
     assert!(compared > 8_000, "{compared}");
+}
+
+/// The record-wide scan for DEL and C1 bytes decides whether strings are scanned one by one:
+/// a control character must be found wherever it sits, and only where it sits.
+#[test]
+fn control_characters_are_found_whether_or_not_the_record_scan_skips_strings() {
+    let mut w = Walk::new(WalkConfig::default());
+    let paths = |w: &Walk| -> Vec<String> {
+        w.events()
+            .iter()
+            .flat_map(|e| e.findings.iter())
+            .filter(|f| f.code == crate::ecapi::codes::Code::ControlCharacters)
+            .map(|f| f.path.to_string())
+            .collect()
+    };
+    let cases: &[(&[u8], &[&str])] = &[
+        (br#"{"id":"a","properties":{"search_term":"boots"}}"#, &[]),
+        (
+            b"{\"id\":\"a\",\"properties\":{\"search_term\":\"bo\x7fots\"}}",
+            &["$.properties.search_term"],
+        ),
+        (
+            b"{\"id\":\"a\xc2\x85\",\"properties\":{\"search_term\":\"boots\"}}",
+            &["$.id"],
+        ),
+        // 0xC2 that starts no C1 character (U+00A3): the strings are scanned, none is flagged.
+        (
+            b"{\"id\":\"\xc2\xa3\",\"properties\":{\"search_term\":\"boots\"}}",
+            &[],
+        ),
+        (
+            br#"{"id":"a","properties":{"search_term":"boots\u001b[31m"}}"#,
+            &["$.properties.search_term"],
+        ),
+        (
+            br#"{"id":"a","properties":{"search_term":"\u007f"}}"#,
+            &["$.properties.search_term"],
+        ),
+    ];
+    for (raw, want) in cases {
+        w.run(raw, NOW).expect("valid JSON");
+        assert_eq!(paths(&w), *want, "{}", String::from_utf8_lossy(raw));
+    }
 }
