@@ -350,19 +350,17 @@ fn run_threaded(
             let settings = &opts.settings;
             scope.spawn(move || {
                 let mut validator = Validator::new(&settings.engine);
-                let mut spare = Vec::new();
                 loop {
                     let next = work_rx
                         .lock()
                         .map_err(|_| ())
                         .and_then(|rx| rx.recv().map_err(|_| ()));
                     let Ok((seq, mut batch)) = next else { break };
-                    spare.append(&mut batch.events);
                     if stop.load(Ordering::Relaxed) {
                         // Keep draining, so that the reader is never left blocked on a send.
                         continue;
                     }
-                    batch.validate(&mut validator, &mut spare);
+                    batch.validate(&mut validator);
                     if out_tx.send((seq, Msg::Batch(batch))).is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }

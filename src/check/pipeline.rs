@@ -223,13 +223,15 @@ impl Batch {
         self.records.len() >= BATCH_RECORDS || self.raw.len() >= BATCH_BYTES
     }
 
-    /// Validates every pending record.
-    pub fn validate(&mut self, validator: &mut Validator, spare: &mut Vec<EventFacts>) {
+    /// Validates every pending record. Their events are written once, into the validator's
+    /// slots, and exchanged with this batch's (recycled) ones at the end: no copy per event.
+    pub fn validate(&mut self, validator: &mut Validator) {
         let Batch {
             raw,
             records,
             events,
         } = self;
+        validator.begin_batch();
         for rec in records.iter_mut() {
             if !matches!(rec.outcome, Outcome::Pending) {
                 continue;
@@ -237,16 +239,16 @@ impl Batch {
             let reference = rec.meta.received_ms.div_euclid(1000);
             rec.outcome = match validator.validate(&raw[rec.start..rec.end], reference) {
                 Validation::Failure(f) => Outcome::Failure(f),
-                Validation::Events { batch, .. } => {
-                    let first = events.len();
-                    validator.take_events(events, spare);
-                    Outcome::Events {
-                        first,
-                        count: events.len() - first,
-                        batch,
-                    }
-                }
+                Validation::Events { batch, events } => Outcome::Events {
+                    first: 0,
+                    count: events.len(),
+                    batch,
+                },
             };
+            if let Outcome::Events { first, .. } = &mut rec.outcome {
+                *first = validator.events_start();
+            }
         }
+        validator.end_batch(events);
     }
 }

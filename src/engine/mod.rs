@@ -141,12 +141,22 @@ impl Validator {
         Validation::Events { events, batch }
     }
 
-    /// Moves the last record's events into `out`, putting `spare` ones (from earlier batches)
-    /// in their place so that buffers are reused rather than reallocated.
-    pub fn take_events(&mut self, out: &mut Vec<EventFacts>, spare: &mut Vec<EventFacts>) {
-        for slot in self.walk.events_mut() {
-            out.push(std::mem::replace(slot, spare.pop().unwrap_or_default()));
-        }
+    /// Batch mode: the events of every record validated from now on stay in the validator,
+    /// one record's after the other's, until `end_batch` hands them all over without a copy.
+    /// `events_start` tells where the last record's are.
+    pub fn begin_batch(&mut self) {
+        self.walk.keep_events();
+    }
+
+    /// Where the last record's events start among the batch's (see `begin_batch`).
+    pub fn events_start(&self) -> usize {
+        self.walk.events_start()
+    }
+
+    /// Ends batch mode: `out` is exchanged with the validator's events, whose first `n`
+    /// (returned) are the batch's; `out`'s old events become the validator's reusable slots.
+    pub fn end_batch(&mut self, out: &mut Vec<EventFacts>) -> usize {
+        self.walk.swap_events(out)
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Walk {
     /// Whether the record holds DEL or a C1 lead byte (0xC2) anywhere: one scan of the record
     /// spares the per-string scan of all its strings when it does not.
     pub(crate) may_hold_controls: bool,
+    /// Keeping mode (`keep_events`): records' events stay in the pool one after another
+    /// until `swap_events` hands them all over at once; `base` is the last record's first slot.
+    keep: bool,
+    base: usize,
 }
 
 impl Walk {
@@ -64,6 +68,8 @@ impl Walk {
             reference_time: 0,
             cfg,
             may_hold_controls: true,
+            keep: false,
+            base: 0,
         }
     }
 
@@ -81,8 +87,11 @@ impl Walk {
     /// Forgets the last record.
     fn start(&mut self, raw: &[u8], reference_time: i64) {
         self.may_hold_controls = memchr::memchr2(0x7f, 0xc2, raw).is_some();
-        self.used = 0;
-        self.cur = 0;
+        if !self.keep {
+            self.used = 0;
+        }
+        self.base = self.used;
+        self.cur = self.base;
         self.envelope = false;
         self.batch = false;
         self.path.clear();
@@ -99,8 +108,32 @@ impl Walk {
 
     /// The events of the last record, in order (empty for an empty batch).
     pub fn events(&self) -> &[EventFacts] {
-        let start = usize::from(self.envelope);
-        &self.pool[start.min(self.used)..self.used]
+        &self.pool[self.events_start()..self.used]
+    }
+
+    /// Where the last record's events start in the pool (after an envelope's own slot).
+    pub(crate) fn events_start(&self) -> usize {
+        (self.base + usize::from(self.envelope)).min(self.used)
+    }
+
+    /// Keeping mode on: from now on every record's events stay in the pool after the previous
+    /// record's (no copy per record), until `swap_events`.
+    pub(crate) fn keep_events(&mut self) {
+        self.keep = true;
+        self.used = 0;
+        self.base = 0;
+    }
+
+    /// Hands every kept event over by exchanging the pool with `out` (whose old events become
+    /// the pool's reusable slots), and leaves keeping mode. `out[..n]` holds them, `n`
+    /// returned; slots past `n` are stale.
+    pub(crate) fn swap_events(&mut self, out: &mut Vec<EventFacts>) -> usize {
+        std::mem::swap(&mut self.pool, out);
+        let n = self.used;
+        self.keep = false;
+        self.used = 0;
+        self.base = 0;
+        n
     }
 
     /// Whether the last record was a batch (array or envelope), so events carry an index.
@@ -109,8 +142,8 @@ impl Walk {
     }
 
     pub(crate) fn events_mut(&mut self) -> &mut [EventFacts] {
-        let start = usize::from(self.envelope);
-        &mut self.pool[start.min(self.used)..self.used]
+        let start = self.events_start();
+        &mut self.pool[start..self.used]
     }
 
     pub(crate) fn ev(&mut self) -> &mut EventFacts {
@@ -152,7 +185,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         w.cur = w.new_event();
         let hash = walk_object(w, &CORE, true, map)?;
         if !w.envelope {
-            w.cur = 0;
+            w.cur = w.base;
             w.ev().f.content_hash = hash;
             w.ev().finish();
         }

@@ -96,7 +96,9 @@ impl Lane {
             .and_then(|mut p| p.pop())
             .unwrap_or_else(|| crate::engine::Validator::new(&self.cfg));
         let mut out = Validated::default();
-        stages::validate_into(&mut validator, [rec], &mut out, &mut Vec::new());
+        validator.begin_batch();
+        stages::validate_into(&mut validator, [rec], &mut out);
+        validator.end_batch(&mut out.events);
         if let Ok(mut pool) = self.pool.lock() {
             pool.push(validator);
         }

@@ -51,24 +51,23 @@ const GROUP: usize = 1024;
 /// Batches that queued up are written to the capture with one flush, up to this many.
 pub const CAPTURE_GROUP: usize = 256;
 
-/// Validates records into `out`.
+/// Validates records into `out`; their events stay in the validator's slots (batch mode,
+/// begun by the caller) until `Validator::end_batch` hands them to `out.events` at once.
 pub fn validate_into(
     validator: &mut Validator,
     records: impl IntoIterator<Item = Record>,
     out: &mut Validated,
-    spare: &mut Vec<EventFacts>,
 ) {
     for rec in records {
         let outcome = match &rec.body {
             Body::TooLong(len) => Outcome::TooLong(*len),
             Body::Raw(raw) => match validator.validate(raw, rec.received_ms.div_euclid(1000)) {
                 Validation::Failure(f) => Outcome::Failure(f),
-                Validation::Events { batch, .. } => {
-                    let first = out.events.len();
-                    validator.take_events(&mut out.events, spare);
+                Validation::Events { batch, events } => {
+                    let count = events.len();
                     Outcome::Events {
-                        first,
-                        count: out.events.len() - first,
+                        first: validator.events_start(),
+                        count,
                         batch,
                     }
                 }
@@ -87,11 +86,10 @@ pub fn validator_thread(
     back: &std_mpsc::Receiver<Validated>,
 ) {
     let mut validator = Validator::new(cfg);
-    let mut spare: Vec<EventFacts> = Vec::new();
     while let Some(batch) = rx.blocking_recv() {
+        // A committed batch's events become the validator's slots (`end_batch`).
         let mut out = match back.try_recv() {
             Ok(mut old) => {
-                spare.append(&mut old.events);
                 old.records.clear();
                 old.capture_error = None;
                 old
@@ -99,15 +97,17 @@ pub fn validator_thread(
             Err(_) => Validated::default(),
         };
         out.recycle = true;
-        validate_into(&mut validator, batch, &mut out, &mut spare);
+        validator.begin_batch();
+        validate_into(&mut validator, batch, &mut out);
         // Batches that queued up meanwhile (several sockets, HTTP requests that could not
         // take the direct lane) go with this one: one capture write and one commit for all.
         while out.records.len() < GROUP {
             match rx.try_recv() {
-                Ok(more) => validate_into(&mut validator, more, &mut out, &mut spare),
+                Ok(more) => validate_into(&mut validator, more, &mut out),
                 Err(_) => break,
             }
         }
+        validator.end_batch(&mut out.events);
         if tx.send(out).is_err() {
             return;
         }
