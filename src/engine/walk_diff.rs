@@ -129,3 +129,66 @@ fn control_characters_are_found_whether_or_not_the_record_scan_skips_strings() {
         assert_eq!(paths(&w), *want, "{}", String::from_utf8_lossy(raw));
     }
 }
+
+/// What an event's facts say (an unset text slot may keep a stale buffer; it says nothing).
+fn said(events: &[crate::engine::facts::EventFacts]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let texts = [
+                &e.data_set_id,
+                &e.id,
+                &e.event_type_text,
+                &e.custom_event,
+                &e.currency,
+                &e.lease_end_text,
+            ]
+            .map(|slot| slot.get().map(str::to_owned));
+            format!("{:?} {texts:?} {:?}", e.findings, e.f)
+        })
+        .collect()
+}
+
+/// Batch mode (`keep_events`/`swap_events`, what `check -j N` and the hub's validator thread
+/// use) gives every record the events single-record mode gives it, at the place it says,
+/// whatever comes between: envelopes, arrays, malformed records, scalars.
+#[test]
+fn batch_mode_keeps_each_records_events_where_it_says() {
+    let mut inputs: Vec<Vec<u8>> = HOSTILE.iter().map(|r| r.to_vec()).collect();
+    inputs.extend(traffic(4, 7).split(|&b| b == b'\n').map(<[u8]>::to_vec));
+    // Known answers, independent of the walk's own slicing: an envelope's events are its
+    // elements, not its own slot.
+    let envelope = br#"{"events":[{"id":"env-1"},{"id":"env-2"}]}"#;
+    inputs.insert(3, envelope.to_vec());
+    inputs.push(envelope.to_vec());
+    inputs.push(br#"{"events":[]}"#.to_vec());
+    let mut envelopes_seen = 0;
+    let mut single = Walk::new(WalkConfig::default());
+    let mut kept = Walk::new(WalkConfig::default());
+    // The vector handed over between batches, as a recycled batch's would be.
+    let mut handed: Vec<crate::engine::facts::EventFacts> = Vec::new();
+    for chunk in inputs.chunks(50) {
+        kept.keep_events();
+        let mut expected = Vec::new();
+        for raw in chunk {
+            let ok = single.run(raw, NOW).is_ok();
+            let want = said(single.events());
+            let got_ok = kept.run(raw, NOW).is_ok();
+            assert_eq!(ok, got_ok);
+            if ok {
+                expected.push((kept.events_start(), single.events().len(), want));
+            }
+            if raw.as_slice() == envelope.as_slice() {
+                let ids: Vec<_> = kept.events().iter().map(|e| e.id.get()).collect();
+                assert_eq!(ids, [Some("env-1"), Some("env-2")]);
+                envelopes_seen += 1;
+            }
+        }
+        let n = kept.swap_events(&mut handed);
+        for (first, count, want) in expected {
+            assert!(first + count <= n);
+            assert_eq!(said(&handed[first..first + count]), want);
+        }
+    }
+    assert_eq!(envelopes_seen, 2);
+}
