@@ -527,7 +527,6 @@ pub fn gpp_string(s: &str, out: &mut impl Report) {
     }
 }
 
-/// An identifier (`data_set_id`, `id`): trimmed, as ids are compared byte for byte.
 /// Whether `s` has no leading or trailing white space (`str::trim`'s, Unicode's), without
 /// scanning when both ends are printable ASCII.
 pub fn is_trimmed(s: &str) -> bool {
@@ -551,6 +550,7 @@ pub fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
 }
 
+/// An identifier (`data_set_id`, `id`): trimmed, as ids are compared byte for byte.
 pub fn untrimmed(s: &str, out: &mut impl Report) {
     if !is_trimmed(s) {
         out.report(
