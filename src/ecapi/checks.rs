@@ -292,22 +292,30 @@ fn plain_ipv4(s: &str) -> Option<Ipv4Addr> {
         return None;
     }
     let mut octets = [0u8; 4];
-    let mut parts = b.split(|&c| c == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
-            return None;
-        }
-        let mut v: u16 = 0;
-        for &d in part {
-            if !d.is_ascii_digit() {
+    let (mut k, mut v, mut digits) = (0usize, 0u16, 0u8);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || k == 3 {
                 return None;
             }
-            v = v * 10 + u16::from(d - b'0');
+            octets[k] = u8::try_from(v).ok()?;
+            (k, v, digits) = (k + 1, 0, 0);
+        } else if c.is_ascii_digit() {
+            // At most three digits, and no leading zero.
+            if digits == 3 || (digits == 1 && v == 0) {
+                return None;
+            }
+            v = v * 10 + u16::from(c - b'0');
+            digits += 1;
+        } else {
+            return None;
         }
-        *octet = u8::try_from(v).ok()?;
     }
-    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+    if digits == 0 || k != 3 {
+        return None;
+    }
+    octets[3] = u8::try_from(v).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// An IP address as `IpAddr::from_str` reads it, dotted quads without its general parser.

@@ -32,35 +32,93 @@ pub fn plainly_valid(s: &str) -> bool {
         }
         None => authority,
     };
-    plain_host(host) && tail.bytes().all(|b| (0x21..0x7f).contains(&b))
+    plain_host(host) && crate::jsontext::bytes_within(tail.as_bytes(), 0x21, 0x7e)
 }
 
+/// One pass over the host's bytes, label by label.
 fn plain_host(host: &str) -> bool {
-    if host.is_empty() || host.len() > 253 {
+    let b = host.as_bytes();
+    if b.is_empty() || b.len() > 253 {
         return false;
     }
-    let mut last = "";
-    for label in host.split('.') {
+    let mut start = 0;
+    for i in 0..=b.len() {
+        if i < b.len() && b[i] != b'.' {
+            if !(b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'-') {
+                return false;
+            }
+            continue;
+        }
+        let label = &b[start..i];
         let ok = !label.is_empty()
             && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && !label.starts_with("xn--")
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && label[0] != b'-'
+            && label[label.len() - 1] != b'-'
+            && !label.starts_with(b"xn--");
         if !ok {
             return false;
         }
-        last = label;
+        if i == b.len() {
+            // The last label, numeric (or hex), would make the host an IPv4 address.
+            return !(label.iter().all(u8::is_ascii_digit) || label.starts_with(b"0x"));
+        }
+        start = i + 1;
     }
-    !(last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x"))
+    false
 }
 
 #[cfg(test)]
 mod tests {
-    use super::plainly_valid;
+    use super::{plain_host, plainly_valid};
     use proptest::prelude::*;
+
+    /// The label-by-label reading the one-pass `plain_host` replaced, as its oracle.
+    fn labelwise(host: &str) -> bool {
+        if host.is_empty() || host.len() > 253 {
+            return false;
+        }
+        let mut last = "";
+        for label in host.split('.') {
+            let ok = !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && !label.starts_with("xn--")
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return false;
+            }
+            last = label;
+        }
+        !(last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x"))
+    }
+
+    #[test]
+    fn label_and_host_lengths_at_their_limits() {
+        let label = |n: usize| "a".repeat(n);
+        for host in [
+            label(63),
+            label(64),
+            format!("{}.b", label(63)),
+            format!("{}.b", label(64)),
+            [label(63), label(63), label(63), label(61)].join("."),
+            [label(63), label(63), label(63), label(62)].join("."),
+        ] {
+            assert_eq!(plain_host(&host), labelwise(&host), "{} bytes", host.len());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn the_one_pass_host_check_agrees_with_the_labelwise_one(
+            host in "([a-z0-9-]{0,5}|xn--|0x|[A-Z_]|\\.){0,8}"
+        ) {
+            prop_assert_eq!(plain_host(&host), labelwise(&host), "{:?}", host);
+        }
+    }
 
     #[test]
     fn the_plain_shapes_and_what_is_left_to_the_parser() {
