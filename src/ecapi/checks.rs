@@ -89,19 +89,36 @@ const PLACEHOLDERS: &[&str] = &[
 ];
 
 /// Placeholder digests, sorted, with their first 8 hex characters as a number for a quick
-/// rejection without string comparisons.
-fn placeholder_digests() -> &'static [(u64, String, &'static str)] {
-    static DIGESTS: OnceLock<Vec<(u64, String, &'static str)>> = OnceLock::new();
+/// rejection without string comparisons, and a 1,024-bit filter of those numbers, so that a
+/// real digest (nearly every one) is turned away by one bit test.
+struct PlaceholderDigests {
+    filter: [u64; 16],
+    sorted: Vec<(u64, String, &'static str)>,
+}
+
+fn filter_bit(head: u64) -> (usize, u64) {
+    // The head is eight hex characters' bytes: mixed, or its low bits take 16 values only.
+    let n = (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
+    (n / 64, 1 << (n % 64))
+}
+
+fn placeholder_digests() -> &'static PlaceholderDigests {
+    static DIGESTS: OnceLock<PlaceholderDigests> = OnceLock::new();
     DIGESTS.get_or_init(|| {
-        let mut v: Vec<_> = PLACEHOLDERS
+        let mut sorted: Vec<_> = PLACEHOLDERS
             .iter()
             .map(|p| {
                 let d = sha256_hex(p);
                 (head_of(&d).unwrap_or(0), d, *p)
             })
             .collect();
-        v.sort();
-        v
+        sorted.sort();
+        let mut filter = [0u64; 16];
+        for (head, _, _) in &sorted {
+            let (word, bit) = filter_bit(*head);
+            filter[word] |= bit;
+        }
+        PlaceholderDigests { filter, sorted }
     })
 }
 
@@ -113,7 +130,12 @@ fn head_of(digest: &str) -> Option<u64> {
 /// The placeholder text whose SHA-256 is `digest` (lower-case hex), if any.
 pub fn placeholder_for(digest: &str) -> Option<&'static str> {
     let head = head_of(digest)?;
-    let table = placeholder_digests();
+    let digests = placeholder_digests();
+    let (word, bit) = filter_bit(head);
+    if digests.filter[word] & bit == 0 {
+        return None;
+    }
+    let table = &digests.sorted;
     let first = table.partition_point(|(h, _, _)| *h < head);
     table[first..]
         .iter()
@@ -572,6 +594,24 @@ pub fn untrimmed(s: &str, out: &mut impl Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_placeholder_digest_passes_the_filter_and_others_are_not_taken() {
+        for p in PLACEHOLDERS {
+            assert_eq!(placeholder_for(&sha256_hex(p)), Some(*p), "{p:?}");
+        }
+        let mut filtered = 0;
+        for i in 0..20_000 {
+            let digest = sha256_hex(&format!("user{i}@example.com"));
+            assert_eq!(placeholder_for(&digest), None);
+            let (word, bit) = filter_bit(head_of(&digest).unwrap_or(0));
+            filtered += usize::from(placeholder_digests().filter[word] & bit == 0);
+        }
+        assert!(
+            filtered > 19_000,
+            "the filter turns away most real digests: {filtered}"
+        );
+    }
 
     proptest::proptest! {
         #[test]
