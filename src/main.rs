@@ -363,7 +363,9 @@ fn hash_warnings(field: HashField, raw: &str, normalized: &str) -> Vec<String> {
         out.push(format!(
             "{shown:?} is empty once normalized: its hash is that of the empty string, which receivers discard (check reports hash_of_empty)"
         ));
-    } else if let Some(p) = ecapi_scope::ecapi::checks::placeholder_for(&sha256_hex(normalized)) {
+    } else if let Some(p) =
+        ecapi_scope::ecapi::placeholders::placeholder_for(&sha256_hex(normalized))
+    {
         out.push(format!(
             "{shown:?} is a placeholder ({p:?}), not a person: receivers discard it (check reports hash_of_placeholder)"
         ));

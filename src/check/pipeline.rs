@@ -239,15 +239,15 @@ impl Batch {
             let reference = rec.meta.received_ms.div_euclid(1000);
             rec.outcome = match validator.validate(&raw[rec.start..rec.end], reference) {
                 Validation::Failure(f) => Outcome::Failure(f),
-                Validation::Events { batch, events } => Outcome::Events {
-                    first: 0,
-                    count: events.len(),
-                    batch,
-                },
+                Validation::Events { batch, events } => {
+                    let count = events.len();
+                    Outcome::Events {
+                        first: validator.events_start(),
+                        count,
+                        batch,
+                    }
+                }
             };
-            if let Outcome::Events { first, .. } = &mut rec.outcome {
-                *first = validator.events_start();
-            }
         }
         validator.end_batch(events);
     }

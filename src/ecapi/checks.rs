@@ -2,11 +2,12 @@
 //! codes. Each reports through [`Report`], so the validator decides the path and the value shown.
 
 use crate::ecapi::codes::Code;
+use crate::ecapi::ip::{is_public_ip, parse_ip};
 use crate::ecapi::lists;
-use crate::ecapi::normalize::{sha256_hex, HashField};
+use crate::ecapi::normalize::HashField;
+use crate::ecapi::placeholders::placeholder_for;
 use crate::engine::report::Message;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::OnceLock;
+use std::net::Ipv4Addr;
 
 /// Where checks send what they find.
 pub trait Report {
@@ -56,92 +57,6 @@ fn hex_class(s: &str) -> (bool, bool) {
 
 fn is_hex(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Texts senders hash when the real value is unknown; their digests match unrelated users.
-const PLACEHOLDERS: &[&str] = &[
-    "",
-    "null",
-    "undefined",
-    "none",
-    "nil",
-    "nan",
-    "n/a",
-    "na",
-    "unknown",
-    "0",
-    "-",
-    "+",
-    "test",
-    "false",
-    "true",
-    "[object object]",
-    "{}",
-    "[]",
-    "\"\"",
-    "email",
-    "phone",
-    "noemail",
-    "test@test.com",
-    "test@example.com",
-    "noemail@noemail.com",
-    "no@email.com",
-];
-
-/// Placeholder digests, sorted, with their first 8 hex characters as a number for a quick
-/// rejection without string comparisons, and a 1,024-bit filter of those numbers, so that a
-/// real digest (nearly every one) is turned away by one bit test.
-struct PlaceholderDigests {
-    filter: [u64; 16],
-    sorted: Vec<(u64, String, &'static str)>,
-}
-
-fn filter_bit(head: u64) -> (usize, u64) {
-    // The head is eight hex characters' bytes: mixed, or its low bits take 16 values only.
-    let n = (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
-    (n / 64, 1 << (n % 64))
-}
-
-fn placeholder_digests() -> &'static PlaceholderDigests {
-    static DIGESTS: OnceLock<PlaceholderDigests> = OnceLock::new();
-    DIGESTS.get_or_init(|| {
-        let mut sorted: Vec<_> = PLACEHOLDERS
-            .iter()
-            .map(|p| {
-                let d = sha256_hex(p);
-                (head_of(&d).unwrap_or(0), d, *p)
-            })
-            .collect();
-        sorted.sort();
-        let mut filter = [0u64; 16];
-        for (head, _, _) in &sorted {
-            let (word, bit) = filter_bit(*head);
-            filter[word] |= bit;
-        }
-        PlaceholderDigests { filter, sorted }
-    })
-}
-
-fn head_of(digest: &str) -> Option<u64> {
-    let bytes: [u8; 8] = digest.as_bytes().get(..8)?.try_into().ok()?;
-    Some(u64::from_be_bytes(bytes))
-}
-
-/// The placeholder text whose SHA-256 is `digest` (lower-case hex), if any.
-pub fn placeholder_for(digest: &str) -> Option<&'static str> {
-    let head = head_of(digest)?;
-    let digests = placeholder_digests();
-    let (word, bit) = filter_bit(head);
-    if digests.filter[word] & bit == 0 {
-        return None;
-    }
-    let table = &digests.sorted;
-    let first = table.partition_point(|(h, _, _)| *h < head);
-    table[first..]
-        .iter()
-        .take_while(|(h, _, _)| *h == head)
-        .find(|(_, d, _)| d == digest)
-        .map(|(_, _, text)| *text)
 }
 
 pub fn looks_like_email(s: &str) -> bool {
@@ -267,84 +182,6 @@ fn raw_pii_kind(field: HashField, s: &str) -> Option<&'static str> {
         HashField::PostalCode if !(hexish && s.len() > 16) => Some("postal code"),
         HashField::Gender if !hexish || s.len() <= 6 => Some("gender"),
         _ => None,
-    }
-}
-
-/// Whether an address is one a user's request could come from (not private or reserved).
-pub fn is_public_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let seg = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00
-                || (seg[0] & 0xffc0) == 0xfe80
-                || (seg[0] == 0x2001 && seg[1] == 0x0db8)
-                || v6 == Ipv6Addr::LOCALHOST)
-        }
-    }
-}
-
-fn is_public_v4(v4: Ipv4Addr) -> bool {
-    let [a, b, c, _] = v4.octets();
-    !(v4.is_private()
-        || v4.is_loopback()
-        || v4.is_link_local()
-        || v4.is_unspecified()
-        || v4.is_broadcast()
-        || v4.is_documentation()
-        || v4.is_multicast()
-        || a == 0
-        || a >= 240
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 198 && (b == 18 || b == 19))
-        || (a == 192 && b == 0 && c == 0))
-}
-
-/// Dotted-quad IPv4 as `Ipv4Addr::from_str` reads it (four decimal octets, no leading zero),
-/// without its general parser; `None` for anything else, which then goes to that parser.
-fn plain_ipv4(s: &str) -> Option<Ipv4Addr> {
-    let b = s.as_bytes();
-    if !(7..=15).contains(&b.len()) {
-        return None;
-    }
-    let mut octets = [0u8; 4];
-    let (mut k, mut v, mut digits) = (0usize, 0u16, 0u8);
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 || k == 3 {
-                return None;
-            }
-            octets[k] = u8::try_from(v).ok()?;
-            (k, v, digits) = (k + 1, 0, 0);
-        } else if c.is_ascii_digit() {
-            // At most three digits, and no leading zero.
-            if digits == 3 || (digits == 1 && v == 0) {
-                return None;
-            }
-            v = v * 10 + u16::from(c - b'0');
-            digits += 1;
-        } else {
-            return None;
-        }
-    }
-    if digits == 0 || k != 3 {
-        return None;
-    }
-    octets[3] = u8::try_from(v).ok()?;
-    Some(Ipv4Addr::from(octets))
-}
-
-/// An IP address as `IpAddr::from_str` reads it, dotted quads without its general parser.
-pub fn parse_ip(s: &str) -> Result<IpAddr, std::net::AddrParseError> {
-    match plain_ipv4(s) {
-        Some(v4) => Ok(IpAddr::V4(v4)),
-        None => s.parse::<IpAddr>(),
     }
 }
 
@@ -560,9 +397,10 @@ pub fn gpp_string(s: &str, out: &mut impl Report) {
 /// Whether `s` has no leading or trailing white space (`str::trim`'s, Unicode's), without
 /// scanning when both ends are printable ASCII.
 pub fn is_trimmed(s: &str) -> bool {
-    let printable = |b: &u8| (0x21..0x7f).contains(b);
     let bytes = s.as_bytes();
-    if bytes.first().is_some_and(printable) && bytes.last().is_some_and(printable) {
+    if bytes.first().is_some_and(|&b| visible_ascii(b))
+        && bytes.last().is_some_and(|&b| visible_ascii(b))
+    {
         return true;
     }
     s.trim().len() == s.len()
@@ -571,13 +409,12 @@ pub fn is_trimmed(s: &str) -> bool {
 /// Whether `s` is empty or only white space, without scanning when it starts with printable
 /// ASCII.
 pub fn is_blank(s: &str) -> bool {
-    if s.as_bytes()
-        .first()
-        .is_some_and(|b| (0x21..0x7f).contains(b))
-    {
-        return false;
-    }
-    s.trim().is_empty()
+    !s.as_bytes().first().is_some_and(|&b| visible_ascii(b)) && s.trim().is_empty()
+}
+
+/// Printable ASCII other than space: never white space, at either end of a string.
+fn visible_ascii(b: u8) -> bool {
+    (0x21..0x7f).contains(&b)
 }
 
 /// An identifier (`data_set_id`, `id`): trimmed, as ids are compared byte for byte.
@@ -594,61 +431,7 @@ pub fn untrimmed(s: &str, out: &mut impl Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_placeholder_digest_passes_the_filter_and_others_are_not_taken() {
-        for p in PLACEHOLDERS {
-            assert_eq!(placeholder_for(&sha256_hex(p)), Some(*p), "{p:?}");
-        }
-        let mut filtered = 0;
-        for i in 0..20_000 {
-            let digest = sha256_hex(&format!("user{i}@example.com"));
-            assert_eq!(placeholder_for(&digest), None);
-            let (word, bit) = filter_bit(head_of(&digest).unwrap_or(0));
-            filtered += usize::from(placeholder_digests().filter[word] & bit == 0);
-        }
-        assert!(
-            filtered > 19_000,
-            "the filter turns away most real digests: {filtered}"
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn plain_ipv4_reads_what_the_standard_parser_reads(s in "[0-9.]{0,16}|[0-9]{1,3}(\\.[0-9]{1,3}){3}") {
-            proptest::prop_assert_eq!(parse_ip(&s).ok(), s.parse::<IpAddr>().ok(), "{:?}", s);
-            if let Some(v4) = plain_ipv4(&s) {
-                proptest::prop_assert_eq!(Ok(v4), s.parse::<Ipv4Addr>());
-            }
-        }
-    }
-
-    #[test]
-    fn plain_ipv4_takes_the_common_addresses() {
-        for s in [
-            "8.8.8.8",
-            "192.168.1.10",
-            "255.255.255.255",
-            "0.0.0.0",
-            "100.64.0.1",
-        ] {
-            assert_eq!(plain_ipv4(s), s.parse().ok(), "{s}");
-            assert!(plain_ipv4(s).is_some(), "{s}");
-        }
-        for s in [
-            "01.2.3.4",
-            "1.2.3",
-            "1.2.3.4.5",
-            "256.1.1.1",
-            "1.2.3.4 ",
-            "1..3.4",
-            "::1",
-            "1.2.3.4:80",
-        ] {
-            assert!(plain_ipv4(s).is_none(), "{s}");
-            assert_eq!(parse_ip(s).ok(), s.parse::<IpAddr>().ok(), "{s}");
-        }
-    }
+    use crate::ecapi::normalize::sha256_hex;
 
     #[test]
     fn trimmed_and_blank_agree_with_str_trim() {

@@ -153,10 +153,10 @@ impl Validator {
         self.walk.events_start()
     }
 
-    /// Ends batch mode: `out` is exchanged with the validator's events, whose first `n`
-    /// (returned) are the batch's; `out`'s old events become the validator's reusable slots.
-    pub fn end_batch(&mut self, out: &mut Vec<EventFacts>) -> usize {
-        self.walk.swap_events(out)
+    /// Ends batch mode: `out` is exchanged with the validator's events, which the records'
+    /// outcomes point into; `out`'s old events become the validator's reusable slots.
+    pub fn end_batch(&mut self, out: &mut Vec<EventFacts>) {
+        self.walk.swap_events(out);
     }
 }
 
