@@ -8,6 +8,8 @@
 
 #[cfg(test)]
 mod lane_tests;
+#[cfg(test)]
+mod order_tests;
 mod stages;
 
 use super::capture::Capture;
@@ -21,7 +23,7 @@ use crate::engine::report::EventReport;
 use crate::engine::{Committer, RecordMeta, Validation};
 use stages::{CaptureShared, CaptureStage, Outcome, Validated};
 use std::sync::atomic::Ordering;
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Raw records kept to diff conflicting duplicates against.
@@ -136,6 +138,8 @@ pub struct Hub {
     events: u64,
     max_events: Option<u64>,
     max_line: u64,
+    /// Validator threads to run.
+    validators: usize,
 }
 
 /// What the hub did, for `watch --stats` and the benchmark.
@@ -180,7 +184,15 @@ impl Hub {
             events: 0,
             max_events,
             max_line: settings.max_line_bytes as u64,
+            validators: stages::validator_threads(),
         }
+    }
+
+    /// Runs `n` validator threads (at least one) instead of one per core.
+    #[must_use]
+    pub fn with_validators(mut self, n: usize) -> Hub {
+        self.validators = n.max(1);
+        self
     }
 
     /// Whether `--max-events` events were reported.
@@ -218,10 +230,16 @@ impl Hub {
             .staged
             .take()
             .unwrap_or_else(|| std_mpsc::sync_channel(STAGE_QUEUE));
-        let cfg = self.committer.config().clone();
-        let _ = std::thread::Builder::new()
-            .name("validate".into())
-            .spawn(move || stages::validator_thread(&cfg, rx, &vtx, &back_rx));
+        let cfg = Arc::new(self.committer.config().clone());
+        let intake = Arc::new(Mutex::new(stages::Intake::new(rx)));
+        let back = Arc::new(Mutex::new(back_rx));
+        for _ in 0..self.validators {
+            let (cfg, intake, back, vtx) = (cfg.clone(), intake.clone(), back.clone(), vtx.clone());
+            let _ = std::thread::Builder::new()
+                .name("validate".into())
+                .spawn(move || stages::validator_thread(&cfg, &intake, &vtx, &back));
+        }
+        drop(vtx);
         let Some(capture) = self.capture.take() else {
             return vrx;
         };
@@ -246,18 +264,25 @@ impl Hub {
         let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
         let batches = self.start_stages(rx, back_rx);
         let mut group = Vec::new();
-        'run: loop {
+        let mut order = stages::InOrder::default();
+        let mut ended = false;
+        'run: while !ended {
             match batches.recv_timeout(IDLE) {
-                Ok(batch) => group.push(batch),
+                Ok(batch) => order.admit(batch, &mut group),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
                     self.out.idle(&self.committer.agg);
                     continue;
                 }
-                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                // Every stage is gone: what still waits for a batch before it is committed
+                // as it is (a number can only be missing if its validator died).
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                    order.rest(&mut group);
+                    ended = true;
+                }
             }
             while group.len() < stages::CAPTURE_GROUP {
                 match batches.try_recv() {
-                    Ok(more) => group.push(more),
+                    Ok(more) => order.admit(more, &mut group),
                     Err(_) => break,
                 }
             }

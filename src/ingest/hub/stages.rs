@@ -41,8 +41,10 @@ pub struct Validated {
     pub events: Vec<EventFacts>,
     /// Set when the batch could not be written to the capture: its HTTP senders are refused.
     pub capture_error: Option<String>,
-    /// Made by the validator thread, which takes it back for its buffers once committed.
+    /// Made by a validator thread, which takes it back for its buffers once committed.
     pub recycle: bool,
+    /// Its place in the order records were taken from the sources (`None`: the direct lane).
+    pub seq: Option<u64>,
 }
 
 /// Records that queued up are validated together up to this many.
@@ -77,40 +79,132 @@ pub fn validate_into(
     }
 }
 
-/// Validates batches as they come from the sources, so that the hub thread only
-/// deduplicates, counts and reports. Committed batches come back for their buffers.
+/// The sources' queue, shared by the validator threads. A thread takes what queued up (up to
+/// [`GROUP`] records) with the next number, so that the hub commits batches in the order they
+/// were taken, whichever thread validated them.
+pub struct Intake {
+    rx: mpsc::Receiver<Vec<Record>>,
+    next: u64,
+}
+
+impl Intake {
+    pub fn new(rx: mpsc::Receiver<Vec<Record>>) -> Intake {
+        Intake { rx, next: 0 }
+    }
+
+    /// Waits for records and takes what queued up with them; `None` once every source is gone.
+    fn take(&mut self, into: &mut Vec<Vec<Record>>) -> Option<u64> {
+        let first = self.rx.blocking_recv()?;
+        let mut records = first.len();
+        into.push(first);
+        // Batches that queued up meanwhile (several sockets, HTTP requests that could not take
+        // the direct lane) go with this one: one capture write and one commit for all.
+        while records < GROUP {
+            match self.rx.try_recv() {
+                Ok(more) => {
+                    records += more.len();
+                    into.push(more);
+                }
+                Err(_) => break,
+            }
+        }
+        let seq = self.next;
+        self.next += 1;
+        Some(seq)
+    }
+}
+
+/// A taken number the hub must hear of: if validation panics, the hub gets an empty batch
+/// in its place, rather than waiting for it forever with every later batch held.
+struct Numbered<'a> {
+    seq: Option<u64>,
+    tx: &'a std_mpsc::SyncSender<Validated>,
+}
+
+impl Drop for Numbered<'_> {
+    fn drop(&mut self) {
+        if let Some(seq) = self.seq.take() {
+            let _ = self.tx.send(Validated {
+                seq: Some(seq),
+                ..Validated::default()
+            });
+        }
+    }
+}
+
+/// Validates batches as they come from the sources, on one of several threads sharing the
+/// `intake`, so that the hub thread only deduplicates, counts and reports. Committed batches
+/// come back (`back`) for their buffers.
 pub fn validator_thread(
     cfg: &EngineConfig,
-    mut rx: mpsc::Receiver<Vec<Record>>,
+    intake: &Mutex<Intake>,
     tx: &std_mpsc::SyncSender<Validated>,
-    back: &std_mpsc::Receiver<Validated>,
+    back: &Mutex<std_mpsc::Receiver<Validated>>,
 ) {
     let mut validator = Validator::new(cfg);
-    while let Some(batch) = rx.blocking_recv() {
+    let mut taken = Vec::new();
+    loop {
+        let Some(seq) = intake.lock().ok().and_then(|mut i| i.take(&mut taken)) else {
+            return;
+        };
+        let mut numbered = Numbered { seq: Some(seq), tx };
         // A committed batch's events become the validator's slots (`end_batch`).
-        let mut out = match back.try_recv() {
-            Ok(mut old) => {
+        let mut out = match back.lock().ok().and_then(|b| b.try_recv().ok()) {
+            Some(mut old) => {
                 old.records.clear();
                 old.capture_error = None;
                 old
             }
-            Err(_) => Validated::default(),
+            None => Validated::default(),
         };
         out.recycle = true;
         validator.begin_batch();
-        validate_into(&mut validator, batch, &mut out);
-        // Batches that queued up meanwhile (several sockets, HTTP requests that could not
-        // take the direct lane) go with this one: one capture write and one commit for all.
-        while out.records.len() < GROUP {
-            match rx.try_recv() {
-                Ok(more) => validate_into(&mut validator, more, &mut out),
-                Err(_) => break,
-            }
+        for batch in taken.drain(..) {
+            validate_into(&mut validator, batch, &mut out);
         }
         validator.end_batch(&mut out.events);
+        out.seq = numbered.seq.take();
         if tx.send(out).is_err() {
             return;
         }
+    }
+}
+
+/// How many validator threads the hub runs: one per core, up to 4.
+pub fn validator_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
+
+/// Puts validated batches back in the order their records were taken: a numbered batch waits
+/// in `early` for the ones before it; a direct-lane batch (unnumbered) goes at once.
+#[derive(Default)]
+pub struct InOrder {
+    next: u64,
+    early: std::collections::BTreeMap<u64, Validated>,
+}
+
+impl InOrder {
+    /// Appends to `group` what can now be committed.
+    pub fn admit(&mut self, batch: Validated, group: &mut Vec<Validated>) {
+        match batch.seq {
+            None => group.push(batch),
+            Some(seq) if seq == self.next => {
+                group.push(batch);
+                self.next += 1;
+                while let Some(b) = self.early.remove(&self.next) {
+                    group.push(b);
+                    self.next += 1;
+                }
+            }
+            Some(seq) => {
+                self.early.insert(seq, batch);
+            }
+        }
+    }
+
+    /// Every batch still waiting, in order (when no more can come).
+    pub fn rest(&mut self, group: &mut Vec<Validated>) {
+        group.extend(std::mem::take(&mut self.early).into_values());
     }
 }
 
