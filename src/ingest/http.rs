@@ -3,7 +3,6 @@
 //! once the request's records went through the engine (and into the capture, when one is
 //! kept), so an acknowledged event is never lost.
 
-use super::hub::LaneRefused;
 use super::limits::Reserved;
 use super::sandbox::{Answered, FaultKind};
 use super::serve::ConnInfo;
@@ -326,19 +325,15 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
 /// larger ones go to the validator thread, so that no worker is held long.
 const LANE_MAX: usize = 64 * 1024;
 
-/// Sends a request's record on: by the direct lane when there is one and room on it, else
-/// to the validator thread like every source. False once the pipeline is gone.
+/// Sends a request's record on: by the direct lane when there is one (validated and
+/// committed here), else to the validator threads like every source. False once the
+/// pipeline is gone.
 async fn hand_over(ctx: &Ctx, rec: super::Record) -> bool {
     let small = matches!(&rec.body, Body::Raw(raw) if raw.len() <= LANE_MAX);
-    let rec = match ctx.lane.as_ref().filter(|_| small) {
-        Some(lane) => match lane.send(rec) {
-            Ok(()) => return true,
-            Err(LaneRefused::Closed) => return false,
-            Err(LaneRefused::Full(rec)) => *rec,
-        },
-        None => rec,
-    };
-    ctx.send(vec![rec]).await
+    match ctx.lane.as_ref().filter(|_| small) {
+        Some(lane) => lane.send(rec).await.is_ok(),
+        None => ctx.send(vec![rec]).await,
+    }
 }
 
 /// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer, or a

@@ -87,6 +87,12 @@ impl Output for Feed {
             self.counts.not_sent.fetch_add(1, Ordering::Relaxed);
         }
     }
+
+    /// `blocking_send` cannot run on a runtime's worker: HTTP requests are committed on the
+    /// hub thread.
+    fn on_workers(&self) -> bool {
+        false
+    }
 }
 
 /// Sends what the feed queues, `concurrency` at once, until the queue closes or the sender is

@@ -1,11 +1,17 @@
-//! The HTTP endpoint's direct lane when the stages cannot take more: the record comes back
-//! whole, its sender still waiting, for the usual way (`http::hand_over`); once the hub is
-//! gone, the lane says so.
+//! The HTTP endpoint's direct lane: a request is committed on the thread that received it,
+//! grouped with whatever queued meanwhile; no queued request waits unseen while threads race
+//! for the core; once the hub has ended, the lane says so.
 
-use super::{Hub, LaneRefused, NoOutput, STAGE_QUEUE};
+use super::{Hub, LaneClosed, NoOutput};
 use crate::config::Settings;
 use crate::ingest::{Body, Record, Reply};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// A hang detector, not a timing assumption.
+const DEADLINE: Duration = Duration::from_secs(30);
 
 fn record(line: u64) -> (Record, oneshot::Receiver<Reply>) {
     let (reply, answer) = oneshot::channel();
@@ -24,46 +30,90 @@ fn record(line: u64) -> (Record, oneshot::Receiver<Reply>) {
     (rec, answer)
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
 #[test]
-fn regression_a_full_lane_gives_the_record_back_with_its_reply() {
+fn a_request_is_answered_when_the_lane_returns() {
     let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
-    let lane = hub.lane().expect("a hub that has not started has its lane");
-    // Nothing drains the stages' queue: the hub is not running.
-    let mut waiting = Vec::new();
-    for line in 1..=STAGE_QUEUE as u64 {
-        let (rec, answer) = record(line);
-        assert!(lane.send(rec).is_ok(), "record {line} fits the queue");
-        waiting.push(answer);
+    let lane = hub.lane().expect("a hub has its lane");
+    let (rec, mut answer) = record(1);
+    runtime()
+        .block_on(lane.send(rec))
+        .expect("the hub takes it");
+    let reply = answer
+        .try_recv()
+        .expect("committed on this thread: answered already");
+    assert_eq!(reply.usable, 1);
+    drop(lane);
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    drop(tx);
+    let (summary, _) = hub.run(rx);
+    assert_eq!(summary.events, 1, "counted once");
+}
+
+#[test]
+fn regression_no_queued_request_waits_unseen() {
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
+    let lane = hub.lane().expect("a hub has its lane");
+    let (threads, each) = (8u64, 400u64);
+    // Rounds: every thread sends at once, then waits for its answer. A request left in the
+    // queue unseen is then never committed (nobody sends again until the round ends).
+    let round = Arc::new(std::sync::Barrier::new(threads as usize));
+    let unanswered = Arc::new(AtomicU64::new(0));
+    let senders: Vec<_> = (0..threads)
+        .map(|t| {
+            let (lane, round, unanswered) = (lane.clone(), round.clone(), unanswered.clone());
+            std::thread::spawn(move || {
+                runtime().block_on(async {
+                    for i in 0..each {
+                        round.wait();
+                        let (rec, answer) = record(t * each + i + 1);
+                        lane.send(rec).await.expect("the hub takes it");
+                        // Not answered within the deadline: counted, and the rounds go on (a
+                        // thread that stopped would leave the others at the barrier).
+                        let answered = tokio::time::timeout(DEADLINE, answer).await;
+                        if !matches!(answered, Ok(Ok(reply)) if reply.usable == 1) {
+                            unanswered.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            })
+        })
+        .collect();
+    for s in senders {
+        s.join().expect("no sender panicked");
     }
-    let (rec, mut answer) = record(1000);
-    let Err(LaneRefused::Full(back)) = lane.send(rec) else {
-        panic!("a full queue must give the record back");
-    };
-    assert_eq!(back.line, 1000);
-    let Body::Raw(raw) = &back.body else {
-        panic!("the body comes back as it was sent");
-    };
-    assert!(raw.ends_with(br#""id":"e-1000","event_type":"purchase"}"#));
-    assert!(
-        back.reply.is_some(),
-        "the sender's reply channel comes back with it"
+    assert_eq!(
+        unanswered.load(Ordering::Relaxed),
+        0,
+        "every queued request is committed by someone, and answered"
     );
-    assert!(
-        matches!(answer.try_recv(), Err(oneshot::error::TryRecvError::Empty)),
-        "nobody answered the sender: it still waits"
-    );
-    // The queued records were neither answered nor dropped while they wait.
-    for mut queued in waiting.drain(..) {
-        assert!(matches!(
-            queued.try_recv(),
-            Err(oneshot::error::TryRecvError::Empty)
-        ));
-    }
-    drop(back);
-    drop(hub);
-    let (rec, _answer) = record(1001);
-    assert!(
-        matches!(lane.send(rec), Err(LaneRefused::Closed)),
-        "once the hub is gone the lane is closed"
-    );
+    drop(lane);
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    drop(tx);
+    let (summary, _) = hub.run(rx);
+    assert_eq!(summary.events, threads * each);
+}
+
+#[test]
+fn once_the_hub_has_ended_the_lane_is_closed() {
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), Some(1));
+    let lane = hub.lane().expect("a hub has its lane");
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let running = std::thread::spawn(move || hub.run(rx));
+    let rt = runtime();
+    let (rec, answer) = record(1);
+    rt.block_on(lane.send(rec)).expect("the first is taken");
+    assert_eq!(answer.blocking_recv().map(|r| r.usable).ok(), Some(1));
+    // --max-events 1 was reached here: the lane woke the hub, which ends.
+    let (summary, _) = running.join().expect("the hub ends");
+    assert_eq!(summary.events, 1);
+    let (rec, _answer) = record(2);
+    assert!(matches!(rt.block_on(lane.send(rec)), Err(LaneClosed)));
+    drop(tx);
 }

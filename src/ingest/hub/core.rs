@@ -1,0 +1,302 @@
+//! What the hub commits with (the engine, the capture, the output), shared by every thread
+//! that commits: the hub thread for the validator threads' batches, and the HTTP workers for
+//! their own requests (the direct lane). Commits are grouped, never handed off: a thread
+//! queues its batch, then commits everything queued if no other thread is committing; if one
+//! is, that one commits it before it lets go. So concurrent requests share one capture write
+//! and one flush, and a request is committed on the thread that received it, without waking
+//! another thread to do it and another to answer it.
+
+use super::stages::{self, CaptureStage, Outcome, Validated};
+use super::{Origin, Output};
+use crate::engine::facts::EventFacts;
+use crate::engine::recent::RecentPayloads;
+use crate::engine::report::EventReport;
+use crate::engine::{Committer, RecordMeta, Validation};
+use crate::ingest::status::{Counters, SourceStatus};
+use crate::ingest::{Body, EventResult, Record, Reply};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex, TryLockError};
+use tokio::sync::oneshot;
+
+type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
+
+/// The committing state, taken out (`None`) when the hub ends.
+pub struct Shared {
+    core: Mutex<Option<Core>>,
+    queued: Mutex<Queued>,
+    /// Set once `--max-events` were reported or the output closed: the hub stops.
+    stopped: AtomicBool,
+}
+
+/// Batches waiting for whichever thread commits next, in the order they were queued.
+#[derive(Default)]
+struct Queued {
+    batches: Vec<Validated>,
+    /// Set, under this lock, when the hub ends: no batch is queued after it.
+    closed: bool,
+}
+
+impl Shared {
+    pub fn new(core: Core) -> Shared {
+        Shared {
+            core: Mutex::new(Some(core)),
+            queued: Mutex::default(),
+            stopped: AtomicBool::new(false),
+        }
+    }
+
+    /// Queues `batch` and commits what is queued, unless another thread is committing (it
+    /// commits this batch too before it lets go). False, and the batch dropped (its senders
+    /// told the pipeline stopped), once the hub has ended.
+    pub fn commit(&self, batch: Validated) -> bool {
+        self.queue(batch) && self.commit_queued()
+    }
+
+    /// Queues `batch` for the next commit (false, and the batch dropped, once the hub ended).
+    pub fn queue(&self, batch: Validated) -> bool {
+        match self.queued.lock() {
+            Ok(mut q) if !q.closed => {
+                q.batches.push(batch);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Commits what is queued, again and again while more arrives meanwhile, as long as no
+    /// other thread holds the core. A thread that finds the core held leaves its batch to
+    /// the holder, which looks at the queue again after letting go: nothing waits unseen.
+    pub fn commit_queued(&self) -> bool {
+        let mut group = Vec::new();
+        loop {
+            let mut core = match self.core.try_lock() {
+                Ok(core) => core,
+                Err(TryLockError::WouldBlock) => return true,
+                Err(TryLockError::Poisoned(_)) => {
+                    self.close();
+                    return false;
+                }
+            };
+            if let Ok(mut q) = self.queued.lock() {
+                std::mem::swap(&mut q.batches, &mut group);
+            }
+            let Some(core) = core.as_mut() else {
+                return false;
+            };
+            if group.is_empty() {
+                return true;
+            }
+            if core.process(&mut group) {
+                self.stopped.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Runs `f` on the core, waiting for any thread committing (`None` once it was taken);
+    /// then commits what was queued meanwhile.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Core) -> T) -> Option<T> {
+        let done = self.core.lock().ok()?.as_mut().map(f);
+        self.commit_queued();
+        done
+    }
+
+    /// No batch is queued from now on; what was queued is dropped.
+    fn close(&self) -> Vec<Validated> {
+        match self.queued.lock() {
+            Ok(mut q) => {
+                q.closed = true;
+                std::mem::take(&mut q.batches)
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Ends committing: what is still queued is committed first; later batches are refused.
+    pub fn take(&self) -> Option<Core> {
+        let mut slot = self.core.lock().ok()?;
+        let mut rest = self.close();
+        if let Some(core) = slot.as_mut() {
+            core.process(&mut rest);
+        }
+        slot.take()
+    }
+}
+
+/// Everything a commit needs.
+pub struct Core {
+    pub committer: Committer,
+    pub statuses: Vec<Arc<SourceStatus>>,
+    pub capture_unavailable: Option<String>,
+    pub recent: RecentPayloads,
+    /// The capture, written just before each group of batches is committed.
+    pub capture: Option<CaptureStage>,
+    pub labels: Vec<Arc<str>>,
+    pub out: Box<dyn Output>,
+    /// Validator threads' batches go back to them once committed, for their buffers.
+    pub back: Option<std_mpsc::Sender<Validated>>,
+    pub seq: u64,
+    pub events: u64,
+    pub max_events: Option<u64>,
+    pub max_line: u64,
+}
+
+impl Core {
+    /// Whether `--max-events` events were reported.
+    pub fn full(&self) -> bool {
+        self.max_events.is_some_and(|m| self.events >= m)
+    }
+
+    /// Captures the group (one write and flush), then commits its batches in order and
+    /// answers their senders. True when the hub must stop.
+    fn process(&mut self, group: &mut Vec<Validated>) -> bool {
+        if let Some(capture) = &mut self.capture {
+            capture.process(group);
+        }
+        for batch in group.drain(..) {
+            let batch = self.batch(batch);
+            if batch.recycle {
+                if let Some(back) = &self.back {
+                    let _ = back.send(batch);
+                }
+            }
+        }
+        self.full() || !self.out.ok()
+    }
+
+    /// Commits one validated (and captured) batch and answers its HTTP senders. A sender
+    /// whose records could not be captured is refused and its records are not committed:
+    /// answered 200 = counted = captured. Returns the emptied batch.
+    fn batch(&mut self, mut batch: Validated) -> Validated {
+        let refusal = batch
+            .capture_error
+            .take()
+            .or_else(|| self.capture_unavailable.clone());
+        let mut replies: Replies = Vec::new();
+        let Validated {
+            records, events, ..
+        } = &mut batch;
+        for (mut rec, outcome) in records.drain(..) {
+            if self.full() {
+                // Past --max-events: the rest of the batch is not processed (nor captured);
+                // HTTP senders waiting on it are told the pipeline stopped.
+                continue;
+            }
+            if let Some(message) = refusal
+                .as_ref()
+                .filter(|_| rec.reply.is_some() || rec.ack.is_some())
+            {
+                // Kafka records are refused like HTTP requests: not counted, read again.
+                if let Some(ack) = rec.ack.take() {
+                    ack.done(false);
+                }
+                if let Some(tx) = rec.reply.take() {
+                    let reply = Reply {
+                        capture_error: Some(message.clone()),
+                        ..Reply::default()
+                    };
+                    let _ = tx.send(reply);
+                }
+                continue;
+            }
+            self.seq += 1;
+            if matches!(outcome, Outcome::Failure(_)) {
+                if let Some(s) = self.statuses.get(rec.source as usize) {
+                    Counters::add(&s.counters.malformed, 1);
+                }
+            }
+            let label = stages::label_of(&rec, &self.labels);
+            let mut reply = rec.reply.take().map(|tx| (tx, Reply::default()));
+            self.commit(
+                &rec,
+                outcome,
+                events,
+                &label,
+                reply.as_mut().map(|(_, r)| r),
+            );
+            replies.extend(reply);
+            if let Some(ack) = rec.ack.take() {
+                ack.done(true);
+            }
+        }
+        self.out.end_batch(&self.committer.agg);
+        for (tx, reply) in replies {
+            let _ = tx.send(reply);
+        }
+        batch
+    }
+
+    fn commit(
+        &mut self,
+        rec: &Record,
+        outcome: Outcome,
+        events: &mut [EventFacts],
+        label: &str,
+        mut reply: Option<&mut Reply>,
+    ) {
+        let meta = RecordMeta {
+            line: rec.line,
+            source: rec.source,
+            received_ms: rec.received_ms,
+            locator: self.seq,
+        };
+        let Core {
+            committer,
+            recent,
+            out,
+            events: count,
+            max_line,
+            ..
+        } = self;
+        let max_events = self.max_events;
+        let raw: &[u8] = match &rec.body {
+            Body::Raw(raw) => {
+                recent.remember(meta.locator, raw);
+                raw
+            }
+            Body::TooLong(_) => &[],
+        };
+        let origin = Origin {
+            label,
+            received_ms: rec.received_ms,
+            upstream: rec.upstream.as_deref(),
+            raw,
+            record: meta.locator,
+            message: rec.message.as_deref(),
+        };
+        let mut sink = |r: &EventReport| {
+            if max_events.is_some_and(|m| *count >= m) {
+                return;
+            }
+            *count += 1;
+            out.event(r, &origin);
+            if let Some(reply) = reply.as_deref_mut() {
+                reply.add(r.status, r.findings, || EventResult {
+                    index: r.index,
+                    status: r.status,
+                    id: r.id.map(str::to_owned),
+                    duplicate: r.duplicate.cloned(),
+                    findings: r.findings.to_vec(),
+                });
+            }
+        };
+        match outcome {
+            Outcome::TooLong(len) => committer.too_long(len, *max_line, &meta, &mut sink),
+            Outcome::Failure(f) => committer.failure(f, &meta, &mut sink),
+            Outcome::Events {
+                first,
+                count,
+                batch,
+            } => {
+                let validation = Validation::Events {
+                    events: &mut events[first..first + count],
+                    batch,
+                };
+                committer.commit(validation, raw, &meta, recent, &mut sink);
+            }
+        }
+    }
+}
