@@ -20,6 +20,9 @@ use tokio::sync::oneshot;
 
 type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
 
+/// Committed lane batches kept for reuse, at most (one per request in flight is plenty).
+const SPARE_BATCHES: usize = 256;
+
 /// The committing state, taken out (`None`) when the hub ends.
 pub struct Shared {
     core: Mutex<Option<Core>>,
@@ -138,6 +141,8 @@ pub struct Core {
     pub out: Box<dyn Output>,
     /// Validator threads' batches go back to them once committed, for their buffers.
     pub back: Option<std_mpsc::Sender<Validated>>,
+    /// The lanes' committed batches, for their next requests' buffers (the events' slots).
+    pub spare: Arc<Mutex<Vec<Validated>>>,
     pub seq: u64,
     pub events: u64,
     pub max_events: Option<u64>,
@@ -161,6 +166,10 @@ impl Core {
             if batch.recycle {
                 if let Some(back) = &self.back {
                     let _ = back.send(batch);
+                }
+            } else if let Ok(mut spare) = self.spare.lock() {
+                if spare.len() < SPARE_BATCHES {
+                    spare.push(batch);
                 }
             }
         }

@@ -87,6 +87,8 @@ pub struct Lane {
     wake: std_mpsc::SyncSender<Validated>,
     cfg: Arc<crate::engine::EngineConfig>,
     pool: Arc<Mutex<Vec<crate::engine::Validator>>>,
+    /// Committed batches, whose buffers the next requests reuse.
+    spare: Arc<Mutex<Vec<Validated>>>,
 }
 
 /// The hub has ended: the record was not taken.
@@ -105,7 +107,14 @@ impl Lane {
             .ok()
             .and_then(|mut p| p.pop())
             .unwrap_or_else(|| crate::engine::Validator::new(&self.cfg));
-        let mut out = Validated::default();
+        // A committed batch's events become the validator's slots (`end_batch`): no
+        // allocation per event once the lane has warmed up.
+        let mut out = self
+            .spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
         validator.begin_batch();
         stages::validate_into(&mut validator, [rec], &mut out);
         validator.end_batch(&mut out.events);
@@ -176,6 +185,7 @@ impl Hub {
                 shared,
                 reports: 0,
             });
+        let spare = Arc::default();
         let shared = Arc::new(Shared::new(Core {
             committer: Committer::new(settings.engine.clone()),
             statuses: statuses.to_vec(),
@@ -185,6 +195,7 @@ impl Hub {
             labels,
             out,
             back: None,
+            spare: Arc::clone(&spare),
             seq: 0,
             events: 0,
             max_events,
@@ -198,6 +209,7 @@ impl Hub {
                 wake: staged_tx.clone(),
                 cfg: Arc::clone(&cfg),
                 pool: Arc::default(),
+                spare,
             }),
             shared,
             capture_shared,
