@@ -230,12 +230,14 @@ async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
 
 async fn handled(ep: Arc<Endpoint>, req: Request) -> Response {
     let method = req.method().clone();
-    let path = crate::output::safe::safe_short(req.uri().path(), 120);
+    // The path, as text safe to show, is only needed for a log line or a refusal.
+    let uri = req.uri().clone();
+    let path = || crate::output::safe::safe_short(uri.path(), 120);
     let started = Instant::now();
     let response = answer(&ep, req).await;
     let status = response.status();
     if let Some(sandbox) = &ep.ctx.opts.sandbox {
-        sandbox.log(request_line(&method, &path, &response, started));
+        sandbox.log(request_line(&method, &path(), &response, started));
     }
     // A reset is not an answer: serve's request line says it.
     let reset = response.extensions().get::<ResetConnection>().is_some();
@@ -243,9 +245,11 @@ async fn handled(ep: Arc<Endpoint>, req: Request) -> Response {
         ep.ctx.status.refused(status.as_u16());
         // A 5xx has already said why (the capture, the pipeline); a refused sender has not.
         if status.is_client_error() {
-            ep.ctx
-                .status
-                .error(format!("answered {} to {method} {path}", status.as_u16()));
+            ep.ctx.status.error(format!(
+                "answered {} to {method} {}",
+                status.as_u16(),
+                path()
+            ));
         }
     }
     response
@@ -300,18 +304,22 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
     match rx.await {
         Ok(reply) => {
             let mut r = respond(&reply);
-            let [ok, warning, ..] = reply.by_status;
-            let accepted = if r.status() == StatusCode::OK {
-                ok + warning
-            } else {
-                0
-            };
-            r.extensions_mut().insert(Answered {
-                events: reply.total(),
-                accepted,
-                duplicates: reply.duplicates,
-                ..Answered::default()
-            });
+            // What `serve` logs of the request (an extension costs an allocation or two: only
+            // when there is a log).
+            if opts.sandbox.is_some() {
+                let [ok, warning, ..] = reply.by_status;
+                let accepted = if r.status() == StatusCode::OK {
+                    ok + warning
+                } else {
+                    0
+                };
+                r.extensions_mut().insert(Answered {
+                    events: reply.total(),
+                    accepted,
+                    duplicates: reply.duplicates,
+                    ..Answered::default()
+                });
+            }
             r
         }
         Err(_) => error(
@@ -398,16 +406,14 @@ pub fn respond(reply: &Reply) -> Response {
     if let Some(e) = &reply.capture_error {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e);
     }
-    let (status, head) = if reply.usable == 0 {
-        (
-            StatusCode::BAD_REQUEST,
-            r#"{"status":400,"error":"the body holds no usable event","#.to_owned(),
-        )
+    let mut body = Vec::with_capacity(256);
+    let status = if reply.usable == 0 {
+        body.extend_from_slice(br#"{"status":400,"error":"the body holds no usable event","#);
+        StatusCode::BAD_REQUEST
     } else {
-        let n = reply.total();
-        (StatusCode::OK, format!(r#"{{"status":200,"received":{n},"#))
+        let _ = write!(body, r#"{{"status":200,"received":{},"#, reply.total());
+        StatusCode::OK
     };
-    let mut body = head.into_bytes();
     if super::reply::write_events(&mut body, &reply.events).is_err() {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
