@@ -1,10 +1,11 @@
 //! What the hub commits with (the engine, the capture, the output), shared by every thread
 //! that commits: the hub thread for the validator threads' batches, and the HTTP workers for
-//! their own requests (the direct lane). Commits are grouped, never handed off: a thread
-//! queues its batch, then commits everything queued if no other thread is committing; if one
-//! is, that one commits it before it lets go. So concurrent requests share one capture write
-//! and one flush, and a request is committed on the thread that received it, without waking
-//! another thread to do it and another to answer it.
+//! their own requests (the direct lane). Commits are grouped: a thread queues its batch, then
+//! commits everything queued if no other thread is committing; if one is, that one commits it
+//! before it lets go (a worker commits a few groups at most, then hands the rest to the hub
+//! thread). So concurrent requests share one capture write and one flush, and a request is
+//! mostly committed on the thread that received it, without waking another thread to do it
+//! and another to answer it.
 
 use super::stages::{self, CaptureStage, Outcome, Validated};
 use super::{Origin, Output};
@@ -15,13 +16,17 @@ use crate::engine::{Committer, RecordMeta, Validation};
 use crate::ingest::status::{Counters, SourceStatus};
 use crate::ingest::{Body, EventResult, Record, Reply};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc, Mutex, TryLockError};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex, MutexGuard, TryLockError};
 use tokio::sync::oneshot;
 
 type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
 
 /// Committed lane batches kept for reuse, at most (one per request in flight is plenty).
 const SPARE_BATCHES: usize = 256;
+
+/// Groups a receiving thread commits at most before it leaves the rest to the hub thread:
+/// an async worker is not held committing for long.
+const LANE_ROUNDS: usize = 4;
 
 /// The committing state, taken out (`None`) when the hub ends.
 pub struct Shared {
@@ -48,13 +53,6 @@ impl Shared {
         }
     }
 
-    /// Queues `batch` and commits what is queued, unless another thread is committing (it
-    /// commits this batch too before it lets go). False, and the batch dropped (its senders
-    /// told the pipeline stopped), once the hub has ended.
-    pub fn commit(&self, batch: Validated) -> bool {
-        self.queue(batch) && self.commit_queued()
-    }
-
     /// Queues `batch` for the next commit (false, and the batch dropped, once the hub ended).
     pub fn queue(&self, batch: Validated) -> bool {
         match self.queued.lock() {
@@ -66,30 +64,68 @@ impl Shared {
         }
     }
 
-    /// Commits what is queued, again and again while more arrives meanwhile, as long as no
-    /// other thread holds the core. A thread that finds the core held leaves its batch to
-    /// the holder, which looks at the queue again after letting go: nothing waits unseen.
-    pub fn commit_queued(&self) -> bool {
+    /// Queues batches in order (dropped once the hub ended).
+    pub fn queue_all(&self, batches: impl IntoIterator<Item = Validated>) {
+        if let Ok(mut q) = self.queued.lock() {
+            if !q.closed {
+                q.batches.extend(batches);
+            }
+        }
+    }
+
+    /// A receiving thread's commit: if no other thread holds the core, commits what is queued,
+    /// for at most [`LANE_ROUNDS`] groups; else leaves it to the holder. `Left` when batches
+    /// are still queued: the caller wakes the hub thread, which commits them.
+    pub fn commit_queued(&self) -> Drained {
+        match self.core.try_lock() {
+            Ok(core) => self.commit_from(core, LANE_ROUNDS),
+            Err(TryLockError::WouldBlock) => Drained::Done,
+            Err(TryLockError::Poisoned(_)) => {
+                self.close();
+                Drained::Closed
+            }
+        }
+    }
+
+    /// The hub thread's commit: waits for the core (so that a holder's work slows the
+    /// validators and the sources down, rather than the queue growing), then commits until
+    /// nothing is queued. False once the hub has ended.
+    pub fn commit_waiting(&self) -> bool {
+        match self.core.lock() {
+            Ok(core) => !matches!(self.commit_from(core, usize::MAX), Drained::Closed),
+            Err(_) => {
+                self.close();
+                false
+            }
+        }
+    }
+
+    /// Commits queued groups with the core held, up to `rounds` of them. The core is let go
+    /// while the queue is still locked and seen empty, so that a batch queued after that
+    /// finds the core free (its thread commits it): none waits unseen.
+    fn commit_from(&self, mut core: MutexGuard<'_, Option<Core>>, rounds: usize) -> Drained {
         let mut group = Vec::new();
+        let mut round = 0;
         loop {
-            let mut core = match self.core.try_lock() {
-                Ok(core) => core,
-                Err(TryLockError::WouldBlock) => return true,
-                Err(TryLockError::Poisoned(_)) => {
-                    self.close();
-                    return false;
-                }
+            let Ok(mut q) = self.queued.lock() else {
+                return Drained::Closed;
             };
-            if let Ok(mut q) = self.queued.lock() {
-                std::mem::swap(&mut q.batches, &mut group);
+            if q.batches.is_empty() {
+                drop(core);
+                drop(q);
+                return Drained::Done;
             }
-            let Some(core) = core.as_mut() else {
-                return false;
+            if round == rounds {
+                return Drained::Left;
+            }
+            std::mem::swap(&mut q.batches, &mut group);
+            drop(q);
+            round += 1;
+            let Some(c) = core.as_mut() else {
+                group.clear();
+                return Drained::Closed;
             };
-            if group.is_empty() {
-                return true;
-            }
-            if core.process(&mut group) {
+            if c.process(&mut group) {
                 self.stopped.store(true, Ordering::Relaxed);
             }
         }
@@ -102,8 +138,12 @@ impl Shared {
     /// Runs `f` on the core, waiting for any thread committing (`None` once it was taken);
     /// then commits what was queued meanwhile.
     pub fn with<T>(&self, f: impl FnOnce(&mut Core) -> T) -> Option<T> {
-        let done = self.core.lock().ok()?.as_mut().map(f);
-        self.commit_queued();
+        let Ok(mut core) = self.core.lock() else {
+            self.close();
+            return None;
+        };
+        let done = core.as_mut().map(f);
+        self.commit_from(core, usize::MAX);
         done
     }
 
@@ -120,13 +160,27 @@ impl Shared {
 
     /// Ends committing: what is still queued is committed first; later batches are refused.
     pub fn take(&self) -> Option<Core> {
-        let mut slot = self.core.lock().ok()?;
+        let Ok(mut slot) = self.core.lock() else {
+            self.close();
+            return None;
+        };
         let mut rest = self.close();
         if let Some(core) = slot.as_mut() {
             core.process(&mut rest);
         }
         slot.take()
     }
+}
+
+/// How a commit ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing is queued, or the thread holding the core will see what is.
+    Done,
+    /// Batches are still queued: the hub thread must be woken to commit them.
+    Left,
+    /// The hub has ended.
+    Closed,
 }
 
 /// Everything a commit needs.

@@ -13,7 +13,7 @@ mod lane_tests;
 mod order_tests;
 mod stages;
 
-use self::core::{Core, Shared};
+use self::core::{Core, Drained, Shared};
 use super::capture::Capture;
 use super::status::SourceStatus;
 use super::{Record, Upstream};
@@ -121,19 +121,17 @@ impl Lane {
         if let Ok(mut pool) = self.pool.lock() {
             pool.push(validator);
         }
-        let mut taken = self.shared.queue(out);
-        if taken {
-            tokio::task::yield_now().await;
-            taken = self.shared.commit_queued();
+        if !self.shared.queue(out) {
+            return Err(LaneClosed);
         }
-        if self.shared.stopped() {
+        tokio::task::yield_now().await;
+        // Queued, the record is the committing threads' to answer (a dropped reply tells its
+        // sender the pipeline stopped): from here on the lane has taken it.
+        let left = self.shared.commit_queued() == Drained::Left;
+        if left || self.shared.stopped() {
             let _ = self.wake.try_send(Validated::default());
         }
-        if taken {
-            Ok(())
-        } else {
-            Err(LaneClosed)
-        }
+        Ok(())
     }
 }
 
@@ -244,8 +242,11 @@ impl Hub {
     }
 
     /// Starts the validator threads on the sources' queue; the receiver gives their validated
-    /// batches, numbered in the order the records were taken.
-    fn start_stages(&mut self, rx: mpsc::Receiver<Vec<Record>>) -> std_mpsc::Receiver<Validated> {
+    /// batches, numbered in the order the records were taken, which `InOrder` restores.
+    fn start_stages(
+        &mut self,
+        rx: mpsc::Receiver<Vec<Record>>,
+    ) -> (std_mpsc::Receiver<Validated>, stages::InOrder) {
         self.lane = None;
         let (vtx, vrx) = self
             .staged
@@ -253,7 +254,8 @@ impl Hub {
             .unwrap_or_else(|| std_mpsc::sync_channel(STAGE_QUEUE));
         let (back_tx, back_rx) = std_mpsc::channel::<Validated>();
         self.shared.with(|core| core.back = Some(back_tx));
-        let intake = Arc::new(Mutex::new(stages::Intake::new(rx)));
+        let (intake, order) = stages::Intake::new(rx, 2 * self.validators + 2);
+        let intake = Arc::new(Mutex::new(intake));
         let back = Arc::new(Mutex::new(back_rx));
         for _ in 0..self.validators {
             let (cfg, intake, back, vtx) = (
@@ -266,16 +268,15 @@ impl Hub {
                 .name("validate".into())
                 .spawn(move || stages::validator_thread(&cfg, &intake, &vtx, &back));
         }
-        vrx
+        (vrx, order)
     }
 
     /// Commits the validator threads' batches in order until every sender (sources and lanes)
     /// is gone or `max_events` events were seen. Blocking: run it on its own thread. Batches
     /// that queued up are captured with one flush and committed together.
     pub fn run(mut self, rx: mpsc::Receiver<Vec<Record>>) -> (HubSummary, Committer) {
-        let batches = self.start_stages(rx);
+        let (batches, mut order) = self.start_stages(rx);
         let mut ready = Vec::new();
-        let mut order = stages::InOrder::default();
         let mut ended = false;
         while !ended && !self.shared.stopped() {
             match batches.recv_timeout(IDLE) {
@@ -297,11 +298,15 @@ impl Hub {
                     Err(_) => break,
                 }
             }
-            for batch in ready.drain(..) {
-                // A lane's wake-up, or a validator's gap, holds nothing to commit.
-                if (batch.recycle || !batch.records.is_empty()) && !self.shared.commit(batch) {
-                    ended = true;
-                }
+            // A lane's wake-up, or a validator's gap, holds nothing to commit; what lanes
+            // left queued is committed with the rest, in one group when it is small.
+            self.shared.queue_all(
+                ready
+                    .drain(..)
+                    .filter(|b| b.recycle || !b.records.is_empty()),
+            );
+            if !self.shared.commit_waiting() {
+                ended = true;
             }
         }
         // The stages are not joined: they may be waiting for records that will never come;

@@ -85,15 +85,39 @@ pub fn validate_into(
 pub struct Intake {
     rx: mpsc::Receiver<Vec<Record>>,
     next: u64,
+    /// A number is taken with a token, given back when the hub has its batch in order: at
+    /// most `window` batches are between the threads and the hub (so the batches waiting in
+    /// [`InOrder`] are bounded, whichever thread is slow).
+    tokens: std_mpsc::Receiver<()>,
 }
 
 impl Intake {
-    pub fn new(rx: mpsc::Receiver<Vec<Record>>) -> Intake {
-        Intake { rx, next: 0 }
+    /// The intake, and the `InOrder` that gives its tokens back; `window` numbers at most
+    /// are out at once.
+    pub fn new(rx: mpsc::Receiver<Vec<Record>>, window: usize) -> (Intake, InOrder) {
+        let window = window.max(1);
+        let (give, tokens) = std_mpsc::sync_channel(window);
+        for _ in 0..window {
+            let _ = give.try_send(());
+        }
+        let order = InOrder {
+            tokens: Some(give),
+            ..InOrder::default()
+        };
+        (
+            Intake {
+                rx,
+                next: 0,
+                tokens,
+            },
+            order,
+        )
     }
 
-    /// Waits for records and takes what queued up with them; `None` once every source is gone.
+    /// Waits for records and takes what queued up with them; `None` once every source is gone
+    /// (or the hub).
     fn take(&mut self, into: &mut Vec<Vec<Record>>) -> Option<u64> {
+        self.tokens.recv().ok()?;
         let first = self.rx.blocking_recv()?;
         let mut records = first.len();
         into.push(first);
@@ -181,6 +205,8 @@ pub fn validator_threads() -> usize {
 pub struct InOrder {
     next: u64,
     early: std::collections::BTreeMap<u64, Validated>,
+    /// Gives a token back to the intake for each numbered batch released.
+    tokens: Option<std_mpsc::SyncSender<()>>,
 }
 
 impl InOrder {
@@ -190,15 +216,22 @@ impl InOrder {
             None => group.push(batch),
             Some(seq) if seq == self.next => {
                 group.push(batch);
-                self.next += 1;
+                self.released();
                 while let Some(b) = self.early.remove(&self.next) {
                     group.push(b);
-                    self.next += 1;
+                    self.released();
                 }
             }
             Some(seq) => {
                 self.early.insert(seq, batch);
             }
+        }
+    }
+
+    fn released(&mut self) {
+        self.next += 1;
+        if let Some(tokens) = &self.tokens {
+            let _ = tokens.try_send(());
         }
     }
 
@@ -308,5 +341,49 @@ impl CaptureStage {
             *last = Some(message.clone());
         }
         Some(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Intake, Validated};
+
+    fn numbered(seq: u64) -> Validated {
+        Validated {
+            seq: Some(seq),
+            ..Validated::default()
+        }
+    }
+
+    #[test]
+    fn numbers_are_taken_within_the_window_and_come_back_in_order() {
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let (mut intake, mut order) = Intake::new(rx, 2);
+        // One batch queued before each take (a take gathers all that queued up).
+        let mut taken = Vec::new();
+        tx.try_send(Vec::new()).expect("room");
+        assert_eq!(intake.take(&mut taken), Some(0));
+        tx.try_send(Vec::new()).expect("room");
+        assert_eq!(intake.take(&mut taken), Some(1));
+        tx.try_send(Vec::new()).expect("room");
+        assert!(
+            intake.tokens.try_recv().is_err(),
+            "a third number waits for the hub"
+        );
+        let mut group = Vec::new();
+        order.admit(numbered(1), &mut group);
+        assert!(
+            intake.tokens.try_recv().is_err(),
+            "a batch held for the one before it keeps its token"
+        );
+        order.admit(numbered(0), &mut group);
+        assert_eq!(group.len(), 2);
+        assert!(intake.tokens.try_recv().is_ok() && intake.tokens.try_recv().is_ok());
+        drop(order);
+        assert_eq!(
+            intake.take(&mut taken),
+            None,
+            "no numbers once the hub has gone"
+        );
     }
 }
