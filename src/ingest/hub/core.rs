@@ -26,7 +26,10 @@ const SPARE_BATCHES: usize = 256;
 
 /// Groups a receiving thread commits at most before it leaves the rest to the hub thread:
 /// an async worker is not held committing for long.
-const LANE_ROUNDS: usize = 4;
+pub const LANE_ROUNDS: usize = 4;
+
+/// Groups the hub thread commits at most before it looks at the validators' batches again.
+const HUB_ROUNDS: usize = 16;
 
 /// The committing state, taken out (`None`) when the hub ends.
 pub struct Shared {
@@ -88,14 +91,15 @@ impl Shared {
     }
 
     /// The hub thread's commit: waits for the core (so that a holder's work slows the
-    /// validators and the sources down, rather than the queue growing), then commits until
-    /// nothing is queued. False once the hub has ended.
-    pub fn commit_waiting(&self) -> bool {
+    /// validators and the sources down, rather than the queue growing), then commits what is
+    /// queued, up to [`HUB_ROUNDS`] groups: `Left` when more came meanwhile (steady HTTP
+    /// traffic), so that the hub takes the validators' next batches before it goes on.
+    pub fn commit_waiting(&self) -> Drained {
         match self.core.lock() {
-            Ok(core) => !matches!(self.commit_from(core, usize::MAX), Drained::Closed),
+            Ok(core) => self.commit_from(core, HUB_ROUNDS),
             Err(_) => {
                 self.close();
-                false
+                Drained::Closed
             }
         }
     }
@@ -104,6 +108,7 @@ impl Shared {
     /// while the queue is still locked and seen empty, so that a batch queued after that
     /// finds the core free (its thread commits it): none waits unseen.
     fn commit_from(&self, mut core: MutexGuard<'_, Option<Core>>, rounds: usize) -> Drained {
+        let _closing = CloseOnPanic(self);
         let mut group = Vec::new();
         let mut round = 0;
         loop {
@@ -142,8 +147,11 @@ impl Shared {
             self.close();
             return None;
         };
-        let done = core.as_mut().map(f);
-        self.commit_from(core, usize::MAX);
+        let done = {
+            let _closing = CloseOnPanic(self);
+            core.as_mut().map(f)
+        };
+        self.commit_from(core, HUB_ROUNDS);
         done
     }
 
@@ -169,6 +177,18 @@ impl Shared {
             core.process(&mut rest);
         }
         slot.take()
+    }
+}
+
+/// Closes the queue if the thread panics while it holds the core: the batches queued for it
+/// are dropped (their senders told the pipeline stopped) rather than left waiting.
+struct CloseOnPanic<'a>(&'a Shared);
+
+impl Drop for CloseOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.close();
+        }
     }
 }
 

@@ -58,7 +58,9 @@ fn a_request_is_answered_when_the_lane_returns() {
 
 #[test]
 fn regression_no_queued_request_waits_unseen() {
-    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
+    // The hub's idle pass would commit a stranded request within 100 ms: an hour, here.
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None)
+        .with_idle(Duration::from_secs(3600));
     let lane = hub.lane().expect("a hub has its lane");
     // The hub thread runs, as it does for real: a worker that committed its share of groups
     // hands the rest to it.
@@ -99,7 +101,9 @@ fn regression_no_queued_request_waits_unseen() {
     );
     drop(lane);
     drop(tx);
-    let (summary, _) = running.join().expect("the hub ends when its lanes and sources do");
+    let (summary, _) = running
+        .join()
+        .expect("the hub ends when its lanes and sources do");
     assert_eq!(summary.events, threads * each);
 }
 
@@ -119,4 +123,73 @@ fn once_the_hub_has_ended_the_lane_is_closed() {
     let (rec, _answer) = record(2);
     assert!(matches!(rt.block_on(lane.send(rec)), Err(LaneClosed)));
     drop(tx);
+}
+
+/// Queues one more request at the end of each committed batch, `more` times: what steady
+/// traffic does while a thread commits.
+struct Requeue {
+    shared: Arc<std::sync::OnceLock<Arc<super::core::Shared>>>,
+    more: u64,
+    answers: Arc<std::sync::Mutex<Vec<oneshot::Receiver<Reply>>>>,
+}
+
+impl super::Output for Requeue {
+    fn event(&mut self, _: &crate::engine::report::EventReport, _: &super::Origin) {}
+
+    fn end_batch(&mut self, _: &crate::engine::aggregate::Aggregates) {
+        if self.more == 0 {
+            return;
+        }
+        self.more -= 1;
+        let (rec, answer) = record(100 + self.more);
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.push(answer);
+        }
+        if let Some(shared) = self.shared.get() {
+            assert!(shared.queue(too_long(rec)));
+        }
+    }
+}
+
+/// A batch of one record already judged (too long: no events to validate).
+fn too_long(rec: Record) -> super::stages::Validated {
+    super::stages::Validated {
+        records: vec![(rec, super::stages::Outcome::TooLong(5))],
+        ..super::stages::Validated::default()
+    }
+}
+
+#[test]
+fn a_worker_commits_a_few_groups_then_leaves_the_rest_to_the_hub_thread() {
+    use super::core::Drained;
+    let slot = Arc::new(std::sync::OnceLock::new());
+    let answers = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let out = Requeue {
+        shared: Arc::clone(&slot),
+        more: 10,
+        answers: Arc::clone(&answers),
+    };
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(out), None);
+    let _ = slot.set(Arc::clone(&hub.shared));
+    let (rec, first) = record(1);
+    assert!(hub.shared.queue(too_long(rec)));
+    assert_eq!(hub.shared.commit_queued(), Drained::Left);
+    let mut answers = std::mem::take(&mut *answers.lock().expect("not poisoned"));
+    assert_eq!(answers.len(), super::core::LANE_ROUNDS);
+    let waiting = answers.pop().expect("the last one queued");
+    assert!(
+        answers.iter_mut().all(|a| a.try_recv().is_ok()),
+        "committed in the worker's rounds"
+    );
+    let mut waiting = waiting;
+    assert!(
+        waiting.try_recv().is_err(),
+        "left to the hub thread, not committed"
+    );
+    drop(first);
+    assert_eq!(hub.shared.commit_waiting(), Drained::Done);
+    assert!(
+        waiting.try_recv().is_ok(),
+        "the hub thread committed the rest"
+    );
 }

@@ -148,6 +148,8 @@ pub struct Hub {
     cfg: Arc<crate::engine::EngineConfig>,
     /// Validator threads to run.
     validators: usize,
+    /// How long the hub waits for batches before telling the output it is idle.
+    idle: std::time::Duration,
 }
 
 /// What the hub did, for `watch --stats` and the benchmark.
@@ -214,7 +216,16 @@ impl Hub {
             staged: Some((staged_tx, staged_rx)),
             cfg,
             validators: stages::validator_threads(),
+            idle: IDLE,
         }
+    }
+
+    /// Tells the output it is idle after `idle` without batches (tests: an hour, so that
+    /// nothing but the commits themselves moves the queue along).
+    #[must_use]
+    pub fn with_idle(mut self, idle: std::time::Duration) -> Hub {
+        self.idle = idle;
+        self
     }
 
     /// Runs `n` validator threads (at least one) instead of one per core.
@@ -278,11 +289,27 @@ impl Hub {
         let (batches, mut order) = self.start_stages(rx);
         let mut ready = Vec::new();
         let mut ended = false;
+        // Batches left queued by the last commit (steady HTTP traffic): commit on, without
+        // waiting for the validators.
+        let mut left = false;
         while !ended && !self.shared.stopped() {
-            match batches.recv_timeout(IDLE) {
+            let received = if left {
+                batches.try_recv().map_err(|e| match e {
+                    std_mpsc::TryRecvError::Empty => std_mpsc::RecvTimeoutError::Timeout,
+                    std_mpsc::TryRecvError::Disconnected => {
+                        std_mpsc::RecvTimeoutError::Disconnected
+                    }
+                })
+            } else {
+                batches.recv_timeout(self.idle)
+            };
+            match received {
                 Ok(batch) => order.admit(batch, &mut ready),
+                Err(std_mpsc::RecvTimeoutError::Timeout) if left => {}
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                    self.shared.with(|core| core.out.idle(&core.committer.agg));
+                    let idle = self.shared.with(|core| core.out.idle(&core.committer.agg));
+                    // None: the core was taken or a commit panicked; nothing more can be done.
+                    ended = idle.is_none();
                     continue;
                 }
                 // Every stage is gone: what still waits for a batch before it is committed
@@ -305,8 +332,10 @@ impl Hub {
                     .drain(..)
                     .filter(|b| b.recycle || !b.records.is_empty()),
             );
-            if !self.shared.commit_waiting() {
-                ended = true;
+            match self.shared.commit_waiting() {
+                Drained::Done => left = false,
+                Drained::Left => left = true,
+                Drained::Closed => ended = true,
             }
         }
         // The stages are not joined: they may be waiting for records that will never come;
