@@ -330,7 +330,7 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
 }
 
 /// Bodies up to this size are validated on the worker that received them (the direct lane);
-/// larger ones go to the validator thread, so that no worker is held long.
+/// larger ones go to the validator threads, so that no worker is held long.
 const LANE_MAX: usize = 64 * 1024;
 
 /// Sends a request's record on: by the direct lane when there is one (validated and

@@ -293,17 +293,12 @@ impl Hub {
         // waiting for the validators.
         let mut left = false;
         while !ended && !self.shared.stopped() {
-            let received = if left {
-                batches.try_recv().map_err(|e| match e {
-                    std_mpsc::TryRecvError::Empty => std_mpsc::RecvTimeoutError::Timeout,
-                    std_mpsc::TryRecvError::Disconnected => {
-                        std_mpsc::RecvTimeoutError::Disconnected
-                    }
-                })
+            let wait = if left {
+                std::time::Duration::ZERO
             } else {
-                batches.recv_timeout(self.idle)
+                self.idle
             };
-            match received {
+            match batches.recv_timeout(wait) {
                 Ok(batch) => order.admit(batch, &mut ready),
                 Err(std_mpsc::RecvTimeoutError::Timeout) if left => {}
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {

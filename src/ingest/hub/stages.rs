@@ -1,8 +1,9 @@
-//! The hub's stages: validation (on a thread of its own, or on an HTTP worker by the direct
-//! lane), and the capture as a write-ahead log, written by the hub. Records go sources →
-//! validator → capture → commit: a record is in the capture file (flushed) before the hub
-//! commits it to the engine, so an HTTP sender answered 200 was counted and captured, and
-//! one whose records could not be captured is refused (500) and not counted.
+//! The hub's stages: validation (on validator threads that put their batches back in order,
+//! or on an HTTP worker by the direct lane), and the capture as a write-ahead log, written by
+//! whichever thread commits. Records go sources → validator → capture → commit: a record is in
+//! the capture file (flushed) before it is committed to the engine, so an HTTP sender answered
+//! 200 was counted and captured, and one whose records could not be captured is refused (500)
+//! and not counted.
 
 use super::super::capture::Capture;
 use super::super::status::SourceStatus;
