@@ -5,16 +5,15 @@
 
 use super::limits::Reserved;
 use super::sandbox::{Answered, FaultKind};
-use super::serve::ConnInfo;
+use super::serve::{ConnInfo, Handler, HttpRequest, HttpResponse};
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Reply};
-use axum::body::Body as HttpBody;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
-use http_body_util::BodyExt;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::HeaderValue;
+use hyper::http::request::Parts;
+use hyper::{header, HeaderMap, Method, StatusCode};
 use serde_json::{json, Value};
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -68,12 +67,24 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
         seq: Seq::default(),
         bucket,
     });
-    let app = Router::new().fallback(handle).with_state(endpoint);
     ctx.status.set(SourceState::Listening(local));
-    super::serve_http(listener, app, &ctx).await;
+    super::serve_http(listener, EndpointHandler(endpoint), &ctx).await;
 }
 
-pub fn error(status: StatusCode, message: &str) -> Response {
+#[derive(Clone)]
+struct EndpointHandler(Arc<Endpoint>);
+
+impl Handler for EndpointHandler {
+    fn call(
+        &self,
+        req: HttpRequest,
+        info: ConnInfo,
+    ) -> impl std::future::Future<Output = HttpResponse> + Send + 'static + use<> {
+        handle(Arc::clone(&self.0), req, info)
+    }
+}
+
+pub fn error(status: StatusCode, message: &str) -> HttpResponse {
     json_response(
         status,
         &json!({"status": status.as_u16(), "error": message}),
@@ -103,7 +114,7 @@ pub fn precheck(
     want_path: Option<&str>,
     token: Option<&str>,
     max_body: usize,
-) -> Result<(), Response> {
+) -> Result<(), HttpResponse> {
     if want_path.is_some_and(|p| p != path) {
         return Err(error(StatusCode::NOT_FOUND, "no such resource"));
     }
@@ -131,7 +142,7 @@ pub fn precheck(
     Ok(())
 }
 
-pub fn too_large(max_body: usize) -> Response {
+pub fn too_large(max_body: usize) -> HttpResponse {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!("the body is over the {max_body}-byte limit"),
@@ -139,14 +150,14 @@ pub fn too_large(max_body: usize) -> Response {
 }
 
 /// A body that could not be read (a broken chunked encoding, a reset), as the answer.
-fn unreadable(e: &axum::Error) -> Response {
+fn unreadable(e: &dyn std::fmt::Display) -> HttpResponse {
     error(
         StatusCode::BAD_REQUEST,
         &format!("cannot read the body: {e}"),
     )
 }
 
-fn budget_full() -> Response {
+fn budget_full() -> HttpResponse {
     let mut r = error(
         StatusCode::SERVICE_UNAVAILABLE,
         "too many request bodies in flight (--inflight-bytes): retry later",
@@ -161,11 +172,16 @@ fn budget_full() -> Response {
 /// else 503), the body must be whole within the body timeout (408) and within `--max-body`
 /// (413). The reservation is held until the answer is sent.
 #[allow(clippy::result_large_err)]
-pub async fn receive(
-    parts: &axum::http::request::Parts,
-    body: HttpBody,
+pub async fn receive<B>(
+    parts: &Parts,
+    body: B,
     opts: &super::IngestOptions,
-) -> Result<(Vec<u8>, Option<Reserved>), Response> {
+    info: &ConnInfo,
+) -> Result<(Vec<u8>, Option<Reserved>), HttpResponse>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let wait = opts.limits.body_timeout;
     let deadline = std::time::Instant::now() + wait;
     let declared = parts
@@ -174,7 +190,7 @@ pub async fn receive(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .map(|n| n.min(opts.max_body));
-    let gate = parts.extensions.get::<ConnInfo>().map(|i| &i.gate);
+    let gate = &info.gate;
     let mut held = None;
     let mut body = body;
     let mut out = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024));
@@ -202,11 +218,9 @@ pub async fn receive(
         }
         // Bytes are taken from the budget as they arrive, never before: a sender that
         // declares a length and sends nothing holds nothing.
-        if let Some(gate) = gate {
-            let held = held.get_or_insert_with(|| gate.nothing());
-            if !gate.grow(held, size, deadline).await {
-                return Err(budget_full());
-            }
+        let held = held.get_or_insert_with(|| gate.nothing());
+        if !gate.grow(held, size, deadline).await {
+            return Err(budget_full());
         }
         out.extend_from_slice(&data);
     }
@@ -215,26 +229,26 @@ pub async fn receive(
 
 /// Answers a request, and counts every answer that is not a 200 by status on the source, so
 /// that refused senders (a wrong token, a wrong path, a body too large) are seen.
-async fn handle(State(ep): State<Arc<Endpoint>>, req: Request) -> Response {
+async fn handle(ep: Arc<Endpoint>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     if ep.ctx.opts.sandbox.is_some() {
         // `serve` logs every request it processed, even when the sender left before the
         // answer: the request runs to its end on a task of its own.
-        let task = tokio::spawn(handled(ep, req));
+        let task = tokio::spawn(handled(ep, req, info));
         return match task.await {
             Ok(r) => r,
             Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
         };
     }
-    handled(ep, req).await
+    handled(ep, req, info).await
 }
 
-async fn handled(ep: Arc<Endpoint>, req: Request) -> Response {
+async fn handled(ep: Arc<Endpoint>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     let method = req.method().clone();
     // The path, as text safe to show, is only needed for a log line or a refusal.
     let uri = req.uri().clone();
     let path = || crate::output::safe::safe_short(uri.path(), 120);
     let started = Instant::now();
-    let response = answer(&ep, req).await;
+    let response = answer(&ep, req, info).await;
     let status = response.status();
     if let Some(sandbox) = &ep.ctx.opts.sandbox {
         sandbox.log(request_line(&method, &path(), &response, started));
@@ -255,9 +269,9 @@ async fn handled(ep: Arc<Endpoint>, req: Request) -> Response {
     response
 }
 
-async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
+async fn answer(ep: &Arc<Endpoint>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     let (parts, body) = req.into_parts();
-    let _busy = parts.extensions.get::<ConnInfo>().map(|i| i.conn.busy());
+    let _busy = info.conn.busy();
     let opts = &ep.ctx.opts;
     if let Err(r) = precheck(
         &parts.method,
@@ -278,7 +292,7 @@ async fn answer(ep: &Arc<Endpoint>, req: Request) -> Response {
             return r;
         }
     }
-    let (raw, _held) = match receive(&parts, body, opts).await {
+    let (raw, _held) = match receive(&parts, body, opts, &info).await {
         Ok(received) => received,
         Err(r) => return r,
     };
@@ -346,7 +360,7 @@ async fn hand_over(ctx: &Ctx, rec: super::Record) -> bool {
 
 /// A fault drawn by `serve --fault`: the status, as a receiver in trouble would answer, or a
 /// reset, which the connection carries out (`ingest::serve`) instead of answering.
-fn injected(kind: FaultKind, retry_after: u64) -> Response {
+fn injected(kind: FaultKind, retry_after: u64) -> HttpResponse {
     let status = match kind {
         FaultKind::Status(s) => s,
         FaultKind::Reset => 503,
@@ -373,7 +387,7 @@ fn injected(kind: FaultKind, retry_after: u64) -> Response {
 pub struct ResetConnection;
 
 /// `serve`'s line for one request: when, what, the answer, its events and how long it took.
-fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> String {
+fn request_line(method: &Method, path: &str, r: &HttpResponse, started: Instant) -> String {
     let a = r
         .extensions()
         .get::<Answered>()
@@ -395,14 +409,24 @@ fn request_line(method: &Method, path: &str, r: &Response, started: Instant) -> 
 
 /// A JSON answer, terminal-safe like every other output (C1 controls, DEL, bidi overrides
 /// escaped: the text stays the same JSON).
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    let text = crate::jsontext::escaped(body.to_string());
-    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    json_text(status, crate::jsontext::escaped(body.to_string()))
+}
+
+/// An answer of JSON text, already terminal-safe.
+fn json_text(status: StatusCode, text: String) -> HttpResponse {
+    let mut r = HttpResponse::new(Full::new(Bytes::from(text)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 /// 200 with a result per event; 400 when nothing in the body was a usable event; 500 when it
 /// could not be captured.
-pub fn respond(reply: &Reply) -> Response {
+pub fn respond(reply: &Reply) -> HttpResponse {
     if let Some(e) = &reply.capture_error {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e);
     }
@@ -429,8 +453,10 @@ pub fn respond(reply: &Reply) -> Response {
         );
     }
     body.push(b'}');
-    let text = crate::jsontext::escaped(String::from_utf8(body).unwrap_or_default());
-    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+    json_text(
+        status,
+        crate::jsontext::escaped(String::from_utf8(body).unwrap_or_default()),
+    )
 }
 
 #[cfg(test)]

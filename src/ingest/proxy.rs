@@ -4,13 +4,13 @@
 //! accepted by the partner". The request path and query are appended to the upstream URL.
 
 use super::http::error;
+use super::serve::{ConnInfo, Handler, HttpRequest, HttpResponse};
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Upstream};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
-use axum::response::Response;
-use axum::Router;
+use http_body_util::Full;
+use hyper::header::HeaderName;
+use hyper::{HeaderMap, StatusCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,10 +51,22 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
         client,
         seq: Seq::default(),
     });
-    let app = Router::new().fallback(handle).with_state(tap);
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
-    super::serve_http(listener, app, &ctx).await;
+    super::serve_http(listener, TapHandler(tap), &ctx).await;
+}
+
+#[derive(Clone)]
+struct TapHandler(Arc<Tap>);
+
+impl Handler for TapHandler {
+    fn call(
+        &self,
+        req: HttpRequest,
+        info: ConnInfo,
+    ) -> impl std::future::Future<Output = HttpResponse> + Send + 'static + use<> {
+        handle(Arc::clone(&self.0), req, info)
+    }
 }
 
 /// Headers that belong to one hop, never forwarded.
@@ -82,32 +94,29 @@ fn forwardable(headers: &HeaderMap) -> HeaderMap {
         .collect()
 }
 
-async fn handle(State(tap): State<Arc<Tap>>, req: Request) -> Response {
+async fn handle(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     // The exchange runs on its own task: a sender that gives up does not cancel a request
     // already forwarded, which is still recorded with the upstream's answer.
-    let task = tokio::spawn(exchange(tap, req));
+    let task = tokio::spawn(exchange(tap, req, info));
     task.await
         .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "the proxy task failed"))
 }
 
 /// Forwards one request (any method: the tap changes nothing), answers with the upstream's
 /// response and records the exchange.
-async fn exchange(tap: Arc<Tap>, req: Request) -> Response {
+async fn exchange(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     let (parts, body) = req.into_parts();
     let max_body = tap.ctx.opts.max_body;
     let declared = parts
         .headers
-        .get(axum::http::header::CONTENT_LENGTH)
+        .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body as u64) {
         return super::http::too_large(max_body);
     }
-    let _busy = parts
-        .extensions
-        .get::<super::serve::ConnInfo>()
-        .map(|i| i.conn.busy());
-    let (raw, _held) = match super::http::receive(&parts, body, &tap.ctx.opts).await {
+    let _busy = info.conn.busy();
+    let (raw, _held) = match super::http::receive(&parts, body, &tap.ctx.opts, &info).await {
         Ok(received) => received,
         Err(r) => return r,
     };
@@ -143,7 +152,7 @@ async fn exchange(tap: Arc<Tap>, req: Request) -> Response {
                 error: None,
             };
             // Built bare, so that no header the upstream did not send is added.
-            let mut response = Response::new(axum::body::Body::from(bytes));
+            let mut response = HttpResponse::new(Full::new(bytes));
             *response.status_mut() = status;
             response.headers_mut().extend(headers);
             (upstream, response)

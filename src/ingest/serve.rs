@@ -6,9 +6,11 @@ use super::http::ResetConnection;
 use super::limits::{self, Admission, Conn, Gate, Tracked};
 use super::status::Counters;
 use super::Ctx;
+use bytes::Bytes;
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use std::future::Future;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +26,22 @@ pub struct ConnInfo {
     pub gate: Arc<Gate>,
 }
 
+/// A request as the sources receive it, and their answer: the whole body at once.
+pub type HttpRequest = hyper::Request<Incoming>;
+pub type HttpResponse = hyper::Response<Full<Bytes>>;
+
+/// What answers the requests of an HTTP source (the endpoint, the proxy), called straight
+/// from hyper's connection: no router, no boxed body or future between them.
+pub trait Handler: Clone + Send + Sync + 'static {
+    fn call(
+        &self,
+        req: HttpRequest,
+        info: ConnInfo,
+    ) -> impl Future<Output = HttpResponse> + Send + 'static + use<Self>;
+}
+
 /// Serves an HTTP source until the program stops.
-pub async fn serve_http(listener: tokio::net::TcpListener, app: axum::Router, ctx: &Ctx) {
+pub async fn serve_http<H: Handler>(listener: tokio::net::TcpListener, app: H, ctx: &Ctx) {
     let floor = ctx.opts.max_body;
     let gate = Gate::new(&ctx.opts.limits, floor, Arc::clone(&ctx.status));
     let mut tasks = JoinSet::new();
@@ -89,9 +105,9 @@ pub async fn accept_failed(gate: &Gate, ctx: &Ctx, e: &std::io::Error) {
 }
 
 /// Serves one connection until it ends, idles out, is evicted, or the program stops.
-async fn connection(
+async fn connection<H: Handler>(
     stream: tokio::net::TcpStream,
-    app: axum::Router,
+    app: H,
     admitted: Admission,
     info: ConnInfo,
     ctx: Ctx,
@@ -105,15 +121,11 @@ async fn connection(
         .and_then(|_| stream.as_fd().try_clone_to_owned().ok())
         .map(Arc::new);
     let io = TokioIo::new(Tracked::new(stream, Arc::clone(&admitted.conn)));
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(info.clone());
-        let answer = hyper::service::Service::call(&TowerToHyperService::new(app.clone()), req);
+    let service = hyper::service::service_fn(move |req: HttpRequest| {
+        let answer = app.call(req, info.clone());
         let resettable = resettable.clone();
         async move {
-            let r = match answer.await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            };
+            let r = answer.await;
             if r.extensions().get::<ResetConnection>().is_some() {
                 // Linger 0: closing sends RST; the error makes hyper close without answering.
                 if let Some(fd) = &resettable {
