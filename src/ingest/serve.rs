@@ -14,6 +14,7 @@ use std::future::Future;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 /// How long a stop waits for the answers owed before closing what is left.
@@ -104,6 +105,29 @@ pub async fn accept_failed(gate: &Gate, ctx: &Ctx, e: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
+/// Why a connection is ended from outside.
+enum Ending {
+    /// The program stops: the answers owed are finished first.
+    Stop,
+    /// Evicted for a new connection, or idle for too long: closed at once.
+    Close,
+}
+
+/// Says when the connection is evicted, idles out, or the program stops.
+async fn watch(
+    conn: Arc<Conn>,
+    idle_timeout: Duration,
+    stopping: impl Future<Output = ()>,
+    ended: oneshot::Sender<Ending>,
+) {
+    let why = tokio::select! {
+        () = conn.evicted() => Ending::Close,
+        () = conn.idle(idle_timeout) => Ending::Close,
+        () = stopping => Ending::Stop,
+    };
+    let _ = ended.send(why);
+}
+
 /// Serves one connection until it ends, idles out, is evicted, or the program stops.
 async fn connection<H: Handler>(
     stream: tokio::net::TcpStream,
@@ -148,16 +172,28 @@ async fn connection<H: Handler>(
         .keep_alive(true);
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
-    let stopping = ctx.opts.stopping();
+    // What ends the connection from outside is watched by a task of its own, which says so
+    // through one channel: a request wakes the connection two or three times, and each wake
+    // polled the eviction, the idle timer and the stop signal too.
+    let (ended, ending) = oneshot::channel();
+    let watcher = tokio::spawn(watch(
+        Arc::clone(&admitted.conn),
+        limits.idle_timeout,
+        ctx.opts.stopping(),
+        ended,
+    ));
     let served = tokio::select! {
+        biased;
         r = conn.as_mut() => Some(r),
-        () = admitted.conn.evicted() => None,
-        () = admitted.conn.idle(limits.idle_timeout) => None,
-        () = stopping => {
-            conn.as_mut().graceful_shutdown();
-            tokio::time::timeout(DRAIN, conn.as_mut()).await.ok()
+        why = ending => match why {
+            Ok(Ending::Stop) => {
+                conn.as_mut().graceful_shutdown();
+                tokio::time::timeout(DRAIN, conn.as_mut()).await.ok()
+            }
+            Ok(Ending::Close) | Err(_) => None,
         }
     };
+    watcher.abort();
     if let Some(Err(e)) = served {
         // A client that goes away or times out is not the endpoint's failure; say it only
         // when it is something else.
