@@ -3,6 +3,7 @@
 //! scoreboard per data_set_id. Every map is capped, so hostile cardinality cannot grow memory
 //! without bound; what did not fit is counted as overflow.
 
+use super::dupkeys::{key_cut, DuplicateKeys};
 use crate::ecapi::codes::{Code, RULES};
 use crate::ecapi::event_type::COUNT as TYPE_COUNT;
 use crate::engine::facts::MatchKey;
@@ -179,7 +180,7 @@ pub struct Aggregates {
     pub lag: [u64; 10],
     pub data_sets: FastMap<String, DataSetStats>,
     pub data_sets_overflow: u64,
-    pub duplicate_keys: FastMap<(String, String), DuplicateKeyStats>,
+    pub duplicate_keys: DuplicateKeys,
     pub duplicate_keys_overflow: u64,
     pub first_ms: Option<i64>,
     pub last_ms: i64,
@@ -208,7 +209,7 @@ impl Default for Aggregates {
             lag: [0; 10],
             data_sets: FastMap::default(),
             data_sets_overflow: 0,
-            duplicate_keys: FastMap::default(),
+            duplicate_keys: DuplicateKeys::default(),
             duplicate_keys_overflow: 0,
             first_ms: None,
             last_ms: 0,
@@ -344,23 +345,22 @@ impl Aggregates {
         let (Some(ds), Some(id)) = (r.data_set_id, r.id) else {
             return;
         };
-        let key = (key_text(ds), key_text(id));
-        let known = self.duplicate_keys.contains_key(&key);
-        if !known && self.duplicate_keys.len() >= MAX_DUPLICATE_KEYS {
+        let (ds, id) = (key_cut(ds), key_cut(id));
+        let made = || DuplicateKeyStats {
+            data_set_id: ds.clone().into_owned(),
+            id: id.clone().into_owned(),
+            first_line: d.first_line,
+            first_source: d.first_source,
+            first_seen_ms: r.received_ms,
+            ..DuplicateKeyStats::default()
+        };
+        let Some(stats) = self
+            .duplicate_keys
+            .get_or_insert(&ds, &id, MAX_DUPLICATE_KEYS, made)
+        else {
             self.duplicate_keys_overflow += 1;
             return;
-        }
-        let stats = self
-            .duplicate_keys
-            .entry(key)
-            .or_insert_with_key(|(ds, id)| DuplicateKeyStats {
-                data_set_id: ds.clone(),
-                id: id.clone(),
-                first_line: d.first_line,
-                first_source: d.first_source,
-                first_seen_ms: r.received_ms,
-                ..DuplicateKeyStats::default()
-            });
+        };
         stats.duplicates += 1;
         match d.kind {
             DuplicateKind::Exact => stats.exact += 1,

@@ -6,6 +6,7 @@ mod any;
 pub mod canon;
 pub mod dedup;
 pub mod diff;
+mod dupkeys;
 pub mod facts;
 pub mod lines;
 pub mod path;
@@ -220,9 +221,17 @@ fn dedup_outcome(
     lookup: &mut dyn PayloadLookup,
     batch_key: &str,
 ) -> (Option<Duplicate>, Option<Finding>) {
-    let at = |first: &Occurrence| match first.index {
-        Some(i) => format!("line {} (event {i})", first.line),
-        None => format!("line {}", first.line),
+    // One allocation per message: "line N" or "line N (event I)" written into it.
+    let at = |before: &str, first: &Occurrence, after: &str| {
+        use std::fmt::Write as _;
+        let mut s = String::with_capacity(before.len() + after.len() + 32);
+        s.push_str(before);
+        let _ = write!(s, "line {}", first.line);
+        if let Some(i) = first.index {
+            let _ = write!(s, " (event {i})");
+        }
+        s.push_str(after);
+        s
     };
     match verdict {
         Verdict::New if other_space => (
@@ -244,7 +253,7 @@ fn dedup_outcome(
                 severity: Code::DuplicateExact.severity(),
                 path: "$.id".into(),
                 value: None,
-                message: format!("an exact resend of {}", at(&first)).into(),
+                message: at("an exact resend of ", &first, "").into(),
                 hint: None,
             }),
         ),
@@ -264,12 +273,12 @@ fn dedup_outcome(
             let (code, message) = if type_changed {
                 (
                     Code::IdReused,
-                    format!("this id was used for another event_type at {}", at(&first)),
+                    at("this id was used for another event_type at ", &first, ""),
                 )
             } else {
                 (
                     Code::DuplicateConflict,
-                    format!("same key as {}, different content", at(&first)),
+                    at("same key as ", &first, ", different content"),
                 )
             };
             let finding = Finding {
