@@ -430,7 +430,7 @@ pub fn respond(reply: &Reply) -> HttpResponse {
     if let Some(e) = &reply.capture_error {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e);
     }
-    let mut body = Vec::with_capacity(256);
+    let mut body = Vec::with_capacity(reply.events.len() + 200);
     let status = if reply.usable == 0 {
         body.extend_from_slice(br#"{"status":400,"error":"the body holds no usable event","#);
         StatusCode::BAD_REQUEST
@@ -438,12 +438,9 @@ pub fn respond(reply: &Reply) -> HttpResponse {
         let _ = write!(body, r#"{{"status":200,"received":{},"#, reply.total());
         StatusCode::OK
     };
-    if super::reply::write_events(&mut body, &reply.events).is_err() {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the answer could not be written",
-        );
-    }
+    body.extend_from_slice(b"\"events\":[");
+    body.extend_from_slice(&reply.events);
+    body.push(b']');
     if reply.omitted > 0 {
         let [ok, warning, err, malformed] = reply.by_status;
         let _ = write!(

@@ -23,7 +23,7 @@ pub mod stream;
 pub mod udp;
 pub mod ws;
 
-use crate::engine::report::{Finding, Status};
+use crate::engine::report::Status;
 pub use serve::serve_http;
 use spec::SourceSpec;
 use status::{Counters, SourceStatus};
@@ -127,16 +127,6 @@ pub struct Upstream {
     pub error: Option<String>,
 }
 
-/// The verdict on one event of an HTTP request.
-#[derive(Clone, Debug)]
-pub struct EventResult {
-    pub index: Option<u32>,
-    pub status: Status,
-    pub id: Option<String>,
-    pub duplicate: Option<crate::engine::report::Duplicate>,
-    pub findings: Vec<Finding>,
-}
-
 /// Results listed in one answer, at most (events, and findings over all of them): a small
 /// body of a million empty events must not make a reply of hundreds of megabytes. Past them
 /// the answer counts what it does not list.
@@ -147,7 +137,11 @@ pub const MAX_REPLY_FINDINGS: usize = 10_000;
 /// all of them.
 #[derive(Clone, Debug, Default)]
 pub struct Reply {
-    pub events: Vec<EventResult>,
+    /// The listed events' entries (`reply::write_event`), comma-separated: the inside of the
+    /// answer's `"events"` array.
+    pub events: Vec<u8>,
+    /// How many events are listed in `events`.
+    pub listed: usize,
     /// Events of the request, listed or not, by status (ok, warning, error, malformed).
     pub by_status: [u64; 4],
     /// Events that carry something usable (not malformed, not a non-object, not an empty batch).
@@ -162,13 +156,9 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Counts an event's result, listing it (built by `result`) while the caps allow.
-    pub fn add(
-        &mut self,
-        status: Status,
-        findings: &[Finding],
-        result: impl FnOnce() -> EventResult,
-    ) {
+    /// Counts an event's result, listing it while the caps allow.
+    pub fn add(&mut self, r: &crate::engine::report::EventReport) {
+        let (status, findings) = (r.status, r.findings);
         self.by_status[status as usize] += 1;
         let unusable = status == Status::Malformed
             || findings.iter().any(|f| {
@@ -189,11 +179,14 @@ impl Reply {
         }) {
             self.duplicates += 1;
         }
-        if self.events.len() < MAX_REPLY_EVENTS
-            && self.findings + findings.len() <= MAX_REPLY_FINDINGS
-        {
+        if self.listed < MAX_REPLY_EVENTS && self.findings + findings.len() <= MAX_REPLY_FINDINGS {
             self.findings += findings.len();
-            self.events.push(result());
+            if self.listed > 0 {
+                self.events.push(b',');
+            }
+            self.listed += 1;
+            // Writing into a Vec cannot fail.
+            let _ = reply::write_event(&mut self.events, r);
         } else {
             self.omitted += 1;
         }

@@ -14,7 +14,7 @@ use crate::engine::recent::RecentPayloads;
 use crate::engine::report::EventReport;
 use crate::engine::{Committer, RecordMeta, Validation};
 use crate::ingest::status::{Counters, SourceStatus};
-use crate::ingest::{Body, EventResult, Record, Reply};
+use crate::ingest::{Body, Record, Reply};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex, MutexGuard, TryLockError};
 use tokio::sync::oneshot;
@@ -357,13 +357,7 @@ impl Core {
             *count += 1;
             out.event(r, &origin);
             if let Some(reply) = reply.as_deref_mut() {
-                reply.add(r.status, r.findings, || EventResult {
-                    index: r.index,
-                    status: r.status,
-                    id: r.id.map(str::to_owned),
-                    duplicate: r.duplicate.cloned(),
-                    findings: r.findings.to_vec(),
-                });
+                reply.add(r);
             }
         };
         match outcome {
