@@ -371,3 +371,53 @@ async fn endpoint_scheme_name_is_case_insensitive_and_chunked_bodies_are_limited
     s.read_to_string(&mut resp).await.unwrap();
     assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
 }
+
+/// A body is kept byte for byte whether it came in one frame (read with its request's head,
+/// and kept as it came) or in many (chunked, 7 bytes at a time, gathered): the capture holds
+/// exactly what was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_in_one_frame_or_many_are_kept_byte_for_byte() {
+    use std::fmt::Write as _;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.ndjson");
+    let ep = run_with_hub(
+        "http-listen://127.0.0.1:0",
+        fast_options(),
+        Some(Capture::open(&path).unwrap()),
+    )
+    .await;
+    let whole = format!("[{},{}]", event("one-a"), event("one-b"));
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/", ep.addr))
+        .body(whole.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pieces = format!("[{},{}]", event("many-a"), event("many-b"));
+    let mut req = String::from(
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+    );
+    for piece in pieces.as_bytes().chunks(7) {
+        let piece = std::str::from_utf8(piece).unwrap();
+        write!(req, "{:x}\r\n{piece}\r\n", piece.len()).unwrap();
+    }
+    req.push_str("0\r\n\r\n");
+    let mut s = tokio::net::TcpStream::connect(&ep.addr).await.unwrap();
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).await.unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    let kept: Vec<Vec<u8>> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            ecapi_scope::ingest::capture::unwrap(l.as_bytes())
+                .unwrap()
+                .raw
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(kept, [whole.into_bytes(), pieces.into_bytes()]);
+}

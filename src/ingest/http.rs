@@ -170,14 +170,15 @@ fn budget_full() -> HttpResponse {
 /// Receives a request's body under the listener's limits, frame by frame: the bytes are
 /// taken from the byte budget as they arrive (waiting, within the body timeout, for room:
 /// else 503), the body must be whole within the body timeout (408) and within `--max-body`
-/// (413). The reservation is held until the answer is sent.
+/// (413). The reservation is held until the answer is sent. A body that came in one frame
+/// (a small body, read with its request's head) is kept as it came, not copied.
 #[allow(clippy::result_large_err)]
 pub async fn receive<B>(
     parts: &Parts,
     body: B,
     opts: &super::IngestOptions,
     info: &ConnInfo,
-) -> Result<(Vec<u8>, Option<Reserved>), HttpResponse>
+) -> Result<(Bytes, Option<Reserved>), HttpResponse>
 where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
@@ -193,26 +194,27 @@ where
     let gate = &info.gate;
     let mut held = None;
     let mut body = body;
-    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024));
-    let late = || {
-        error(
-            StatusCode::REQUEST_TIMEOUT,
-            &format!(
-                "the body did not arrive within {} s (--body-timeout)",
-                wait.as_secs_f64()
-            ),
-        )
-    };
+    // The first frame, as it came; later ones are gathered into `out`.
+    let mut first: Option<Bytes> = None;
+    let mut out = Vec::new();
+    let mut size = 0;
+    // One timer for the whole body, only polled when a frame is not there yet.
+    let timer = tokio::time::sleep_until(deadline.into());
+    tokio::pin!(timer);
     loop {
-        let frame = match tokio::time::timeout_at(deadline.into(), body.frame()).await {
-            Err(_) => return Err(late()),
-            Ok(None) => break,
-            Ok(Some(frame)) => frame.map_err(|e| unreadable(&e))?,
+        let frame = tokio::select! {
+            biased;
+            frame = body.frame() => frame,
+            () = &mut timer => return Err(late(wait)),
+        };
+        let frame = match frame {
+            None => break,
+            Some(frame) => frame.map_err(|e| unreadable(&e))?,
         };
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        let size = out.len() + data.len();
+        size += data.len();
         if size > opts.max_body {
             return Err(too_large(opts.max_body));
         }
@@ -222,9 +224,31 @@ where
         if !gate.grow(held, size, deadline).await {
             return Err(budget_full());
         }
+        if first.is_none() && out.is_empty() {
+            first = Some(data);
+            continue;
+        }
+        if let Some(first) = first.take() {
+            out.reserve(declared.unwrap_or(0).clamp(size, 64 * 1024));
+            out.extend_from_slice(&first);
+        }
         out.extend_from_slice(&data);
     }
-    Ok((out, held))
+    let received = match first {
+        Some(whole) => whole,
+        None => Bytes::from(out),
+    };
+    Ok((received, held))
+}
+
+fn late(wait: std::time::Duration) -> HttpResponse {
+    error(
+        StatusCode::REQUEST_TIMEOUT,
+        &format!(
+            "the body did not arrive within {} s (--body-timeout)",
+            wait.as_secs_f64()
+        ),
+    )
 }
 
 /// Answers a request, and counts every answer that is not a 200 by status on the source, so
@@ -307,7 +331,7 @@ async fn answer(ep: &Arc<Endpoint>, req: HttpRequest, info: ConnInfo) -> HttpRes
         }
     }
     let (tx, rx) = oneshot::channel();
-    let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw.into()));
+    let mut rec = ep.ctx.record(ep.seq.next(), Body::Raw(raw));
     rec.reply = Some(tx);
     if !hand_over(&ep.ctx, rec).await {
         return error(

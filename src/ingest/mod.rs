@@ -183,6 +183,9 @@ impl Reply {
             self.findings += findings.len();
             if self.listed > 0 {
                 self.events.push(b',');
+            } else {
+                // Room for a usual event's entry, rather than growing from nothing.
+                self.events.reserve(512);
             }
             self.listed += 1;
             // Writing into a Vec cannot fail.

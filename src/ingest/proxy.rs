@@ -169,7 +169,7 @@ async fn exchange(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpRespon
             (upstream, error(StatusCode::BAD_GATEWAY, &message))
         }
     };
-    let mut rec = tap.ctx.record(tap.seq.next(), Body::Raw(raw.into()));
+    let mut rec = tap.ctx.record(tap.seq.next(), Body::Raw(raw));
     rec.upstream = Some(Arc::new(upstream));
     tap.ctx.send(vec![rec]).await;
     response
