@@ -59,7 +59,15 @@ pub fn quote(s: &str) -> String {
 
 /// Writes `s` as a safe JSON string literal.
 pub fn write_quoted<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
-    if bytes_within(s.as_bytes(), 0, 0x7e) {
+    let bytes = s.as_bytes();
+    if bytes_within(bytes, 0x20, 0x7e) && memchr::memchr2(b'"', b'\\', bytes).is_none() {
+        // Printable ASCII with no quote or backslash (ids, paths, most messages): nothing to
+        // escape, so the text itself, quoted, which is what serde_json would write.
+        w.write_all(b"\"")?;
+        w.write_all(bytes)?;
+        return w.write_all(b"\"");
+    }
+    if bytes_within(bytes, 0, 0x7e) {
         serde_json::to_writer(&mut *w, s).map_err(io::Error::from)
     } else {
         w.write_all(quote(s).as_bytes())
@@ -105,6 +113,28 @@ pub fn push_quoted_ascii(out: &mut Vec<u8>, s: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_quoted_writes_what_quote_does() {
+        for s in [
+            "",
+            "evt-1",
+            "$.user_data.emails[0]",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "nl\n",
+            "\u{7f}",
+            "\u{1b}[31m",
+            "caf\u{e9}",
+            "\u{202e}rtl",
+            "~ !#$%&'()*+,-./:;<=>?@[]^_`{|}",
+        ] {
+            let mut w = Vec::new();
+            write_quoted(&mut w, s).unwrap();
+            assert_eq!(String::from_utf8(w).unwrap(), quote(s), "{s:?}");
+        }
+    }
     use proptest::prelude::*;
 
     /// `escape_unsafe` as it was before its ASCII fast path: character by character.

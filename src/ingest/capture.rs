@@ -103,11 +103,11 @@ impl Capture {
         label: &str,
         message: Option<&crate::ingest::MessageDetail>,
     ) -> io::Result<()> {
+        self.out.extend_from_slice(b"{\"_capture\":1,\"received\":");
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(received_ms).as_bytes());
+        self.out.extend_from_slice(b",\"source\":");
         let mut out = Chunked(self);
-        write!(
-            out,
-            "{{\"_capture\":1,\"received\":{received_ms},\"source\":"
-        )?;
         // Escaped like every output: a label read back from a hostile capture stays inert.
         crate::jsontext::write_quoted(&mut out, label)?;
         if let Some(m) = message {

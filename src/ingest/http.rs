@@ -459,7 +459,9 @@ pub fn respond(reply: &Reply) -> HttpResponse {
         body.extend_from_slice(br#"{"status":400,"error":"the body holds no usable event","#);
         StatusCode::BAD_REQUEST
     } else {
-        let _ = write!(body, r#"{{"status":200,"received":{},"#, reply.total());
+        body.extend_from_slice(br#"{"status":200,"received":"#);
+        body.extend_from_slice(itoa::Buffer::new().format(reply.total()).as_bytes());
+        body.push(b',');
         StatusCode::OK
     };
     body.extend_from_slice(b"\"events\":[");

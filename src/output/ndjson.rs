@@ -95,12 +95,11 @@ pub fn write_duplicate<W: Write>(
     let Some(d) = duplicate else {
         return w.write_all(b"null");
     };
-    write!(
-        w,
-        "{{\"kind\":\"{}\",\"first_line\":{},\"first_index\":",
-        d.kind.name(),
-        d.first_line
-    )?;
+    w.write_all(b"{\"kind\":\"")?;
+    w.write_all(d.kind.name().as_bytes())?;
+    w.write_all(b"\",\"first_line\":")?;
+    w.write_all(itoa::Buffer::new().format(d.first_line).as_bytes())?;
+    w.write_all(b",\"first_index\":")?;
     opt_num(w, d.first_index)?;
     if let Some(first) = first_source {
         w.write_all(b",\"first_source\":")?;
@@ -120,12 +119,13 @@ pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<(
         if i > 0 {
             w.write_all(b",")?;
         }
-        write!(
-            w,
-            "{{\"severity\":\"{}\",\"code\":\"{}\",\"path\":",
-            f.severity().name(),
-            f.code.name()
-        )?;
+        // Names of severities, codes and spec sections are plain ASCII words: written as
+        // they are.
+        w.write_all(b"{\"severity\":\"")?;
+        w.write_all(f.severity().name().as_bytes())?;
+        w.write_all(b"\",\"code\":\"")?;
+        w.write_all(f.code.name().as_bytes())?;
+        w.write_all(b"\",\"path\":")?;
         write_quoted(w, &f.path)?;
         w.write_all(b",\"value\":")?;
         w.write_all(f.value.as_deref().unwrap_or("null").as_bytes())?;
@@ -135,7 +135,9 @@ pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<(
             w.write_all(b",\"hint\":")?;
             write_quoted(w, h)?;
         }
-        write!(w, ",\"spec\":\"{}\"}}", f.code.rule().spec)?;
+        w.write_all(b",\"spec\":\"")?;
+        w.write_all(f.code.rule().spec.as_bytes())?;
+        w.write_all(b"\"}")?;
     }
     w.write_all(b"]")
 }
@@ -149,7 +151,7 @@ pub fn opt_str<W: Write>(w: &mut W, s: Option<&str>) -> io::Result<()> {
 
 pub fn opt_num<W: Write>(w: &mut W, n: Option<u32>) -> io::Result<()> {
     match n {
-        Some(n) => write!(w, "{n}"),
+        Some(n) => w.write_all(itoa::Buffer::new().format(n).as_bytes()),
         None => w.write_all(b"null"),
     }
 }
