@@ -5,7 +5,7 @@
 
 mod support;
 
-use ecapi_scope::ingest::status::SourceState;
+use ecapi_scope::ingest::status::{Counters, SourceState};
 use ecapi_scope::ingest::IngestOptions;
 use std::io::Write;
 use support::{fast_options, start, texts};
@@ -133,7 +133,7 @@ async fn tcp_client_reconnects_when_the_peer_restarts() {
     let r = h.records(1).await;
     assert_eq!(texts(&r), ["three"]);
     assert_eq!(r[0].line, 3, "record numbers go on across reconnections");
-    assert!(ecapi_scope::ingest::status::Counters::get(&h.status.counters.connections) >= 2);
+    assert!(Counters::get(&h.status.counters.connections) >= 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,6 +162,14 @@ async fn tcp_listener_isolates_a_client_sending_garbage_and_huge_lines() {
         assert!(got.iter().any(|g| g == want), "{want} missing from {got:?}");
     }
     assert!(got.iter().any(|g| g.contains("garbage")));
+    // The source's counters, kept a read at a time: every record, its bytes (a line too
+    // long counts its length), the too-long line as malformed.
+    let c = &h.status.counters;
+    assert_eq!(Counters::get(&c.records), 6);
+    assert_eq!(Counters::get(&c.malformed), 1);
+    let garbage = b"\x00\xff garbage {{{".len() as u64;
+    let lines = [2, 2, 2, 10].iter().sum::<u64>() + garbage + 3 * 1024 * 1024;
+    assert_eq!(Counters::get(&c.bytes), lines);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -279,21 +279,59 @@ pub struct Ctx {
     pub lane: Option<hub::Lane>,
 }
 
+/// What new records add to their source's counters.
+#[derive(Default)]
+struct Tally {
+    records: u64,
+    bytes: u64,
+    malformed: u64,
+}
+
+impl Tally {
+    fn count(&self, ctx: &Ctx) {
+        let c = &ctx.status.counters;
+        Counters::add(&c.bytes, self.bytes);
+        if self.malformed > 0 {
+            Counters::add(&c.malformed, self.malformed);
+        }
+        Counters::add(&c.records, self.records);
+    }
+}
+
 impl Ctx {
     /// A record of this source, received now.
     pub fn record(&self, line: u64, body: Body) -> Record {
-        let c = &self.status.counters;
+        let mut tally = Tally::default();
+        let rec = self.fresh(line, now_ms(), body, &mut tally);
+        tally.count(self);
+        rec
+    }
+
+    /// Records of this source received now (the lines of one read), numbered from `first`:
+    /// one reading of the clock and one update of the counters for them all.
+    pub fn records(&self, first: u64, bodies: impl Iterator<Item = Body>) -> Vec<Record> {
+        let received_ms = now_ms();
+        let mut tally = Tally::default();
+        let out = (first..)
+            .zip(bodies)
+            .map(|(line, body)| self.fresh(line, received_ms, body, &mut tally))
+            .collect();
+        tally.count(self);
+        out
+    }
+
+    fn fresh(&self, line: u64, received_ms: i64, body: Body, tally: &mut Tally) -> Record {
+        tally.records += 1;
         match &body {
-            Body::Raw(raw) => Counters::add(&c.bytes, raw.len() as u64),
+            Body::Raw(raw) => tally.bytes += raw.len() as u64,
             Body::TooLong(len) => {
-                Counters::add(&c.bytes, *len);
-                Counters::add(&c.malformed, 1);
+                tally.bytes += *len;
+                tally.malformed += 1;
             }
         }
-        Counters::add(&c.records, 1);
         Record {
             source: self.id,
-            received_ms: now_ms(),
+            received_ms,
             line,
             body,
             label: None,

@@ -31,7 +31,12 @@ pub struct Seq(Arc<AtomicU64>);
 
 impl Seq {
     pub fn next(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::Relaxed) + 1
+        self.take(1)
+    }
+
+    /// The first of `n` numbers in a row.
+    pub fn take(&self, n: u64) -> u64 {
+        self.0.fetch_add(n, Ordering::Relaxed) + 1
     }
 }
 
@@ -82,16 +87,14 @@ async fn pump_within<R: AsyncRead + Unpin>(
                 ));
             }
         }
-        let batch: Vec<_> = frames
-            .drain(..)
-            .map(|f| {
-                let body = match f {
-                    Frame::Line(_, raw) => Body::Raw(raw),
-                    Frame::TooLong(_, len) => Body::TooLong(len),
-                };
-                ctx.record(seq.next(), body)
-            })
-            .collect();
+        let first = seq.take(frames.len() as u64);
+        let batch = ctx.records(
+            first,
+            frames.drain(..).map(|f| match f {
+                Frame::Line(_, raw) => Body::Raw(raw),
+                Frame::TooLong(_, len) => Body::TooLong(len),
+            }),
+        );
         if !ctx.send(batch).await {
             return Ok(Pumped::HubGone);
         }
