@@ -89,6 +89,9 @@ for round in 1 2 3; do
   if [ -n "$nginx_port" ]; then
     wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "http://127.0.0.1:$nginx_port/" > "$out/wrk-nginx-$round.txt"
     line="$line; nginx $(rate "$out/wrk-nginx-$round.txt") req/s, p99 $(awk '$1=="99%"{print $2}' "$out/wrk-nginx-$round.txt")"
+    # The two runs of a round are seconds apart: their ratio is the least touched by the
+    # machine's slow spells.
+    line="$line; this round $(awk -v a="$(rate "$out/wrk-$round.txt")" -v b="$(rate "$out/wrk-nginx-$round.txt")" 'BEGIN{printf "%.2f", a/b}')x"
     if awk -v a="$(rate "$out/wrk-nginx-$round.txt")" -v b="$best_nginx" 'BEGIN{exit !(a > b)}'; then
       best_nginx=$(rate "$out/wrk-nginx-$round.txt")
     fi

@@ -127,6 +127,13 @@ impl Output for Printer {
     fn ok(&self) -> bool {
         !self.written.failed.load(Ordering::Relaxed)
     }
+
+    /// With `--slow-output block`, a batch waits for room in the writer's queue: that must
+    /// hold the hub thread, never a runtime worker that committed an HTTP request (every
+    /// source on that worker would stall with it).
+    fn on_workers(&self) -> bool {
+        !self.block
+    }
 }
 
 /// Runs `watch`; true when a source failed (each is named on standard error).
@@ -265,4 +272,30 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
         }
     }
     Ok(crate::live::report_failed(&statuses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printer(block: bool) -> Printer {
+        let (tx, _rx) = std::sync::mpsc::sync_channel(1);
+        Printer {
+            buf: Vec::new(),
+            lines: 0,
+            tx,
+            block,
+            written: Arc::default(),
+            labels: Vec::new(),
+            filter: None,
+            text: None,
+            notices: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn slow_output_block_keeps_http_commits_off_the_runtime_workers() {
+        assert!(!printer(true).on_workers());
+        assert!(printer(false).on_workers());
+    }
 }
