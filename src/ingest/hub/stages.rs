@@ -347,7 +347,33 @@ impl CaptureStage {
 
 #[cfg(test)]
 mod tests {
-    use super::{Intake, Validated};
+    use super::{Intake, Numbered, Validated};
+
+    #[test]
+    fn a_validator_that_panics_holding_a_number_hands_in_an_empty_batch_for_it() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let sender = tx.clone();
+        let panicked = std::thread::spawn(move || {
+            let _numbered = Numbered {
+                seq: Some(7),
+                tx: &sender,
+            };
+            panic!("validation failed");
+        })
+        .join();
+        assert!(panicked.is_err());
+        let stand_in = rx.try_recv().expect("an empty batch in place of number 7");
+        assert_eq!(stand_in.seq, Some(7));
+        assert!(stand_in.records.is_empty() && stand_in.events.is_empty());
+        // A number that was handed in with its batch is not handed in twice.
+        let mut numbered = Numbered {
+            seq: Some(8),
+            tx: &tx,
+        };
+        assert_eq!(numbered.seq.take(), Some(8));
+        drop(numbered);
+        assert!(rx.try_recv().is_err());
+    }
 
     fn numbered(seq: u64) -> Validated {
         Validated {
