@@ -6,6 +6,7 @@
 //! channel; the hub (a plain thread, as the engine is synchronous) drains it.
 
 pub mod backoff;
+mod body;
 pub mod capture;
 pub mod file;
 pub mod framing;
