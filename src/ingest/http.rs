@@ -264,11 +264,20 @@ const LANE_MAX: usize = 64 * 1024;
 /// Sends a request's record on: by the direct lane when there is one (validated and
 /// committed here), else to the validator threads like every source. False once the
 /// pipeline is gone.
-async fn hand_over(ctx: &Ctx, rec: super::Record) -> bool {
+async fn hand_over(ctx: &Ctx, mut rec: super::Record) -> bool {
     let small = matches!(&rec.body, Body::Raw(raw) if raw.len() <= LANE_MAX);
     match ctx.lane.as_ref().filter(|_| small) {
         Some(lane) => lane.send(rec).await.is_ok(),
-        None => ctx.send(vec![rec]).await,
+        None => {
+            // A small body may be kept as it came, a slice of the connection's read buffer
+            // (up to 64 KiB); queued for the validator threads, where it may wait (longer
+            // than its sender, who may leave), it holds only its own bytes. A large one was
+            // gathered into a buffer of its own.
+            if let (true, Body::Raw(raw)) = (small, &mut rec.body) {
+                *raw = Bytes::copy_from_slice(raw);
+            }
+            ctx.send(vec![rec]).await
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 /// How long a stop waits for the answers owed before closing what is left.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// What a request handler learns of its connection (a request extension).
+/// What a request handler learns of its connection.
 #[derive(Clone)]
 pub struct ConnInfo {
     pub conn: Arc<Conn>,
@@ -105,6 +105,15 @@ pub async fn accept_failed(gate: &Gate, ctx: &Ctx, e: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }
 
+/// A task that ends with its handle.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Why a connection is ended from outside.
 enum Ending {
     /// The program stops: the answers owed are finished first.
@@ -176,12 +185,13 @@ async fn connection<H: Handler>(
     // through one channel: a request wakes the connection two or three times, and each wake
     // polled the eviction, the idle timer and the stop signal too.
     let (ended, ending) = oneshot::channel();
-    let watcher = tokio::spawn(watch(
+    // Aborted when the connection ends, however it ends (its task may also be aborted).
+    let _watcher = AbortOnDrop(tokio::spawn(watch(
         Arc::clone(&admitted.conn),
         limits.idle_timeout,
         ctx.opts.stopping(),
         ended,
-    ));
+    )));
     let served = tokio::select! {
         biased;
         r = conn.as_mut() => Some(r),
@@ -193,7 +203,6 @@ async fn connection<H: Handler>(
             Ok(Ending::Close) | Err(_) => None,
         }
     };
-    watcher.abort();
     if let Some(Err(e)) = served {
         // A client that goes away or times out is not the endpoint's failure; say it only
         // when it is something else.
@@ -204,5 +213,30 @@ async fn connection<H: Handler>(
         {
             ctx.status.error(format!("connection: {e}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AbortOnDrop;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn a_watcher_ends_with_the_connection_that_dropped_it() {
+        let held = Arc::new(());
+        let in_task = Arc::clone(&held);
+        let watcher = AbortOnDrop(tokio::spawn(async move {
+            std::future::pending::<()>().await;
+            drop(in_task);
+        }));
+        tokio::task::yield_now().await;
+        assert_eq!(Arc::strong_count(&held), 2, "the watcher runs");
+        drop(watcher);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while Arc::strong_count(&held) > 1 {
+                tokio::task::yield_now().await;
+            }
+        });
+        assert!(ended.await.is_ok(), "the watcher outlived its connection");
     }
 }
