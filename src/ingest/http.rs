@@ -5,7 +5,7 @@
 
 pub use super::body::{receive, too_large};
 use super::sandbox::{Answered, FaultKind};
-use super::serve::{ConnInfo, Handler, HttpRequest, HttpResponse};
+use super::serve::{ConnInfo, HttpRequest, HttpResponse};
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Reply};
@@ -67,20 +67,8 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
         bucket,
     });
     ctx.status.set(SourceState::Listening(local));
-    super::serve_http(listener, EndpointHandler(endpoint), &ctx).await;
-}
-
-#[derive(Clone)]
-struct EndpointHandler(Arc<Endpoint>);
-
-impl Handler for EndpointHandler {
-    fn call(
-        &self,
-        req: HttpRequest,
-        info: ConnInfo,
-    ) -> impl std::future::Future<Output = HttpResponse> + Send + 'static + use<> {
-        handle(Arc::clone(&self.0), req, info)
-    }
+    let answer = move |req: HttpRequest, info: ConnInfo| handle(Arc::clone(&endpoint), req, info);
+    super::serve_http(listener, answer, &ctx).await;
 }
 
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {

@@ -4,7 +4,7 @@
 //! accepted by the partner". The request path and query are appended to the upstream URL.
 
 use super::http::error;
-use super::serve::{ConnInfo, Handler, HttpRequest, HttpResponse};
+use super::serve::{ConnInfo, HttpRequest, HttpResponse};
 use super::status::SourceState;
 use super::stream::Seq;
 use super::{Body, Ctx, Upstream};
@@ -53,20 +53,8 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     });
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
-    super::serve_http(listener, TapHandler(tap), &ctx).await;
-}
-
-#[derive(Clone)]
-struct TapHandler(Arc<Tap>);
-
-impl Handler for TapHandler {
-    fn call(
-        &self,
-        req: HttpRequest,
-        info: ConnInfo,
-    ) -> impl std::future::Future<Output = HttpResponse> + Send + 'static + use<> {
-        handle(Arc::clone(&self.0), req, info)
-    }
+    let answer = move |req: HttpRequest, info: ConnInfo| handle(Arc::clone(&tap), req, info);
+    super::serve_http(listener, answer, &ctx).await;
 }
 
 /// Headers that belong to one hop, never forwarded.

@@ -31,14 +31,24 @@ pub struct ConnInfo {
 pub type HttpRequest = hyper::Request<Incoming>;
 pub type HttpResponse = hyper::Response<Full<Bytes>>;
 
-/// What answers the requests of an HTTP source (the endpoint, the proxy), called straight
-/// from hyper's connection: no router, no boxed body or future between them.
+/// What answers the requests of an HTTP source (the endpoint, the proxy): a function of the
+/// request and its connection, called straight from hyper's connection (no router, no boxed
+/// body or future between them).
 pub trait Handler: Clone + Send + Sync + 'static {
-    fn call(
-        &self,
-        req: HttpRequest,
-        info: ConnInfo,
-    ) -> impl Future<Output = HttpResponse> + Send + 'static + use<Self>;
+    type Answer: Future<Output = HttpResponse> + Send + 'static;
+    fn call(&self, req: HttpRequest, info: ConnInfo) -> Self::Answer;
+}
+
+impl<F, A> Handler for F
+where
+    F: Fn(HttpRequest, ConnInfo) -> A + Clone + Send + Sync + 'static,
+    A: Future<Output = HttpResponse> + Send + 'static,
+{
+    type Answer = A;
+
+    fn call(&self, req: HttpRequest, info: ConnInfo) -> A {
+        self(req, info)
+    }
 }
 
 /// Serves an HTTP source until the program stops.
