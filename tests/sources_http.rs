@@ -96,6 +96,16 @@ async fn run_with_hub(spec: &str, opts: IngestOptions, capture: Option<Capture>)
     }
 }
 
+/// An endpoint whose hub keeps a capture in a fresh directory (kept while the first value
+/// lives), and the capture's path.
+async fn endpoint_with_capture() -> (tempfile::TempDir, std::path::PathBuf, Running) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.ndjson");
+    let capture = Capture::open(&path).unwrap();
+    let ep = run_with_hub("http-listen://127.0.0.1:0", fast_options(), Some(capture)).await;
+    (dir, path, ep)
+}
+
 const EVENT: &str = r#"{"data_set_id":"d","id":"e1","timestamp":TS,"event_type":"page_view","source":"website","user_data":{"click_id":"c"}}"#;
 
 fn event(id: &str) -> String {
@@ -192,14 +202,7 @@ async fn endpoint_rate_limit_answers_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledged_event_is_already_in_the_capture() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cap.ndjson");
-    let ep = run_with_hub(
-        "http-listen://127.0.0.1:0",
-        fast_options(),
-        Some(Capture::open(&path).unwrap()),
-    )
-    .await;
+    let (_dir, path, ep) = endpoint_with_capture().await;
     let client = reqwest::Client::new();
     for i in 1..=20 {
         let r = client
@@ -379,14 +382,7 @@ async fn endpoint_scheme_name_is_case_insensitive_and_chunked_bodies_are_limited
 async fn bodies_in_one_frame_or_many_are_kept_byte_for_byte() {
     use std::fmt::Write as _;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cap.ndjson");
-    let ep = run_with_hub(
-        "http-listen://127.0.0.1:0",
-        fast_options(),
-        Some(Capture::open(&path).unwrap()),
-    )
-    .await;
+    let (_dir, path, ep) = endpoint_with_capture().await;
     let whole = format!("[{},{}]", event("one-a"), event("one-b"));
     let r = reqwest::Client::new()
         .post(format!("http://{}/", ep.addr))
