@@ -348,6 +348,47 @@ async fn proxy_forwards_any_method_unchanged() {
     assert_eq!(r.text().await.unwrap(), "short and stout");
 }
 
+/// Regression: a HEAD answer through the proxy lost the upstream's `content-length` (the
+/// length of the body a GET would have had), which the proxy strips to frame bodies itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_answer_through_the_proxy_keeps_the_upstreams_content_length() {
+    use axum::routing::get;
+    let app = axum::Router::new().route("/v1/status", get(|| async { "short and stout" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let proxy = run_with_hub(
+        &format!("proxy://127.0.0.1:0?upstream={up}"),
+        fast_options(),
+        None,
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let direct = client.head(format!("{up}/status")).send().await.unwrap();
+    assert_eq!(direct.headers()["content-length"], "15");
+    let r = client
+        .head(format!("http://{}/status", proxy.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-length")
+            .map(reqwest::header::HeaderValue::as_bytes),
+        Some(&b"15"[..])
+    );
+    assert_eq!(r.bytes().await.unwrap().len(), 0);
+    // A GET is framed by the proxy, with the length of the body it sends.
+    let r = client
+        .get(format!("http://{}/status", proxy.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-length"], "15");
+    assert_eq!(r.text().await.unwrap(), "short and stout");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_scheme_name_is_case_insensitive_and_chunked_bodies_are_limited() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

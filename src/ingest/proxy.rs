@@ -118,10 +118,18 @@ async fn exchange(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpRespon
         .body(raw.clone())
         .send()
         .await;
+    let head = parts.method == hyper::Method::HEAD;
     let answered = match sent {
         Ok(resp) => {
             let status = resp.status();
-            let headers = forwardable(resp.headers());
+            let mut headers = forwardable(resp.headers());
+            if head {
+                // No body follows a HEAD answer: its length is the one a GET would have had,
+                // the upstream's to tell.
+                if let Some(len) = resp.headers().get(hyper::header::CONTENT_LENGTH) {
+                    headers.insert(hyper::header::CONTENT_LENGTH, len.clone());
+                }
+            }
             resp.bytes()
                 .await
                 .map(|b| (status, headers, b))
