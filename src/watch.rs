@@ -40,6 +40,8 @@ struct Printer {
     block: bool,
     written: Arc<Written>,
     labels: Vec<String>,
+    /// The original sources of records read back from a capture file.
+    origins: crate::output::origins::Origins,
     filter: Option<(Filter, BatchElements)>,
     /// Text lines instead of NDJSON records; `true`: coloured.
     text: Option<bool>,
@@ -61,6 +63,8 @@ fn writer(rx: &Receiver<(Vec<u8>, u64)>, written: &Written) {
 
 impl Output for Printer {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
+        let captured = origin.captured.then_some(origin.label);
+        self.origins.note(r.source as usize, r.line, captured);
         if let Some((filter, elements)) = &mut self.filter {
             let raw = elements.of(origin.raw, origin.record, r.index);
             if !filter.matches(&Subject::of(r, origin.label, raw)) {
@@ -81,10 +85,10 @@ impl Output for Printer {
             }
             return;
         }
-        let first_source = r
-            .duplicate
-            .and_then(|d| self.labels.get(d.first_source as usize))
-            .map(String::as_str);
+        let first_source = r.duplicate.and_then(|d| {
+            let n = d.first_source as usize;
+            (self.origins.of(n, d.first_line)).or_else(|| self.labels.get(n).map(String::as_str))
+        });
         let extra = ndjson::Extra {
             source: origin.label,
             first_source,
@@ -180,6 +184,7 @@ pub fn run(args: &WatchArgs, settings: &Settings) -> Result<bool> {
                 block: args.slow_output == SlowOutput::Block,
                 written: Arc::clone(&written),
                 labels: args.sources.clone(),
+                origins: crate::output::origins::Origins::default(),
                 filter,
                 text: (format == WatchFormat::Text).then_some(color),
                 notices: Arc::clone(&notices),
@@ -287,6 +292,7 @@ mod tests {
             block,
             written: Arc::default(),
             labels: Vec::new(),
+            origins: crate::output::origins::Origins::default(),
             filter: None,
             text: None,
             notices: Arc::default(),

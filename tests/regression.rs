@@ -146,6 +146,57 @@ fn duplicate_names_the_input_of_its_first_occurrence() {
     );
 }
 
+/// Regression: in `check` of a capture, a duplicate's `first_source` named the capture file,
+/// while every record's `source` names where it was captured from.
+#[test]
+fn check_of_a_capture_names_the_original_source_of_a_first_occurrence() {
+    let dir = tempfile::tempdir().unwrap();
+    let event =
+        format!("{{\"data_set_id\":\"d\",\"id\":\"x\",\"event_type\":\"page_view\",{BASE}}}");
+    let other = event.replace("\"id\":\"x\"", "\"id\":\"y\"");
+    let captured = |source: &str, e: &str| {
+        format!(
+            "{{\"_capture\":1,\"received\":1795784000000,\"source\":\"{source}\",\"json\":{e}}}\n"
+        )
+    };
+    let capture = dir.path().join("cap.ndjson");
+    let plain = dir.path().join("plain.ndjson");
+    std::fs::write(
+        &capture,
+        captured("tcp-listen://127.0.0.1:9", &event)
+            + &captured("http-listen://127.0.0.1:8", &event)
+            + &other
+            + "\n"
+            + &captured("http-listen://127.0.0.1:8", &other),
+    )
+    .unwrap();
+    std::fs::write(&plain, format!("{event}\n")).unwrap();
+    let out = Command::cargo_bin("ecapi-scope")
+        .unwrap()
+        .args(["check", "--now", NOW, "--format", "ndjson"])
+        .arg(&capture)
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let recs = report::records(&out.stdout);
+    assert_eq!(recs.len(), 5, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(recs[1]["source"], "http-listen://127.0.0.1:8");
+    assert_eq!(
+        recs[1]["duplicate"]["first_source"],
+        "tcp-listen://127.0.0.1:9"
+    );
+    // A line of the capture that is not a capture record came from the file itself.
+    assert_eq!(
+        recs[3]["duplicate"]["first_source"],
+        capture.display().to_string()
+    );
+    assert_eq!(recs[4]["source"], plain.display().to_string());
+    assert_eq!(
+        recs[4]["duplicate"]["first_source"],
+        "tcp-listen://127.0.0.1:9"
+    );
+}
+
 #[test]
 fn check_of_a_capture_compares_a_conflict_with_the_captured_record_not_the_capture_line() {
     let dir = tempfile::tempdir().unwrap();

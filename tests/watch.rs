@@ -191,3 +191,46 @@ fn watch_refuses_a_capture_that_is_also_a_source() {
         .unwrap()
         .contains("also a source"));
 }
+
+/// Regression: watching a capture file, a duplicate's `first_source` named the file, while
+/// every record's `source` names where it was captured from (as `check` of it does).
+#[test]
+fn watching_a_capture_names_the_original_source_of_a_first_occurrence() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = String::from_utf8(
+        bin()
+            .args(["gen", "-n", "1", "--seed", "3"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let event = event.trim();
+    let captured = |source: &str| {
+        format!("{{\"_capture\":1,\"received\":1795784000000,\"source\":\"{source}\",\"json\":{event}}}\n")
+    };
+    let file = dir.path().join("cap.ndjson");
+    let text = captured("tcp-listen://127.0.0.1:9")
+        + &captured("http-listen://127.0.0.1:8")
+        + event
+        + "\n";
+    std::fs::write(&file, text).unwrap();
+    let mut child = bin()
+        .args(["watch", "--quiet", "--max-events", "3"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let records = finish(&mut child);
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[1]["source"], "http-listen://127.0.0.1:8");
+    assert_eq!(
+        records[1]["duplicate"]["first_source"],
+        "tcp-listen://127.0.0.1:9"
+    );
+    assert_eq!(records[2]["source"], file.display().to_string());
+    assert_eq!(
+        records[2]["duplicate"]["first_source"],
+        "tcp-listen://127.0.0.1:9"
+    );
+}

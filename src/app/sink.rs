@@ -135,6 +135,7 @@ pub fn rows_of(
         };
         let origin = Origin {
             label: &label,
+            captured: false,
             received_ms,
             upstream: None,
             raw,

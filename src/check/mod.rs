@@ -92,6 +92,8 @@ struct Consumer<'o> {
     /// Per input: events, events older than the maximum age, and whether it carried receive
     /// times (a capture): for the old-file note.
     ages: Vec<(u64, u64, bool)>,
+    /// The original sources of records read back from captures.
+    origins: output::origins::Origins,
 }
 
 impl Consumer<'_> {
@@ -155,7 +157,8 @@ impl Consumer<'_> {
         let (format, threshold) = (self.format, self.threshold);
         // Records read back from a capture keep their source and receive time.
         let received_ms = label.is_some().then_some(meta.received_ms);
-        let labels = &self.labels;
+        self.origins.note(n, meta.line, label);
+        let (labels, origins) = (&self.labels, &self.origins);
         let label = label.unwrap_or_else(|| labels.get(n).map_or("", String::as_str));
         let out = &mut self.out;
         let suites = &mut self.suites;
@@ -183,10 +186,12 @@ impl Consumer<'_> {
             }
             let res = match format {
                 Format::Ndjson => {
-                    let first_source = r
-                        .duplicate
-                        .and_then(|d| labels.get(d.first_source as usize))
-                        .map(String::as_str);
+                    let first_source = r.duplicate.and_then(|d| {
+                        let n = d.first_source as usize;
+                        origins
+                            .of(n, d.first_line)
+                            .or_else(|| labels.get(n).map(String::as_str))
+                    });
                     let extra = ndjson::Extra {
                         source: label,
                         first_source,
@@ -242,6 +247,7 @@ pub fn run(
         matched: 0,
         elements: crate::jsontext::BatchElements::new(&opts.settings.engine.walk.batch_key),
         ages: Vec::new(),
+        origins: output::origins::Origins::default(),
     };
     let received_ms = opts.now.saturating_mul(1000);
     if opts.jobs <= 1 {

@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod line;
 pub mod ndjson;
+pub mod origins;
 pub mod pretty;
 pub mod safe;
 pub mod text;

@@ -344,6 +344,7 @@ impl Core {
         };
         let origin = Origin {
             label,
+            captured: rec.label.is_some(),
             received_ms: rec.received_ms,
             upstream: rec.upstream.as_deref(),
             raw,

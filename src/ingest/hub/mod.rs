@@ -36,6 +36,9 @@ const IDLE: std::time::Duration = std::time::Duration::from_millis(100);
 /// Where a live event came from, besides the report itself.
 pub struct Origin<'a> {
     pub label: &'a str,
+    /// Whether the record was read back from a capture file: `label` is then the source it
+    /// was captured from, not the one that read it.
+    pub captured: bool,
     pub received_ms: i64,
     pub upstream: Option<&'a Upstream>,
     /// The record's bytes as received (a batch holds several events).
