@@ -3,7 +3,10 @@
 #  1. single-event POSTs per second to the ECAPI endpoint with keep-alive (wrk, 32 connections,
 #     latency percentiles), capture on, and nginx (Debian) answering a fixed 200 to the same
 #     POSTs, the reference: 3 rounds of both, interleaved, so that a slow spell of this shared
-#     machine falls on both alike; the best round of each is compared;
+#     machine falls on both alike; the best round of each is compared. Each round also runs
+#     hyper alone answering a fixed 200 (examples/hyper_fixed200.rs: the stack the endpoint is
+#     built on, without its work), and each run prints the server's CPU time per request
+#     (user + system, from /proc), which moves less with the machine's slow spells than req/s;
 #  2. a fixed number of POSTs (gen --to http://…), to prove nothing is lost: events accepted by
 #     the endpoint (200s) = events counted by the engine = lines in the capture file;
 #  3. TCP ingest of 1,000,000 events in events/s (generated to a file first, then streamed by
@@ -20,8 +23,9 @@ post_events=${POST_EVENTS:-100000}
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --bin ecapi-scope
+cargo build --release --quiet --bin ecapi-scope --example hyper_fixed200
 bin=${BIN:-$PWD/target/release/ecapi-scope}
+hyper_bin=$PWD/target/release/examples/hyper_fixed200
 
 # Starts `watch` with the given arguments; sets $pid and $addr (from its "listening on" line).
 start_watch() {
@@ -73,22 +77,49 @@ NGINX
   trap 'kill $(cat "$out/nginx/nginx.pid" 2>/dev/null) 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
 fi
 rate() { awk '/Requests\/sec/{print $2}' "$1"; }
+p99() { awk '$1=="99%"{print $2}' "$1"; }
+# CPU time (user + system, clock ticks) the given processes used so far, all their threads.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+# nginx's worker processes (the children of its master).
+nginx_workers() { awk -v m="$(cat "$out/nginx/nginx.pid")" '$4 == m {print $1}' /proc/[0-9]*/stat 2>/dev/null; }
+# load URL FILE PID…: wrk against URL into FILE; prints the PIDs' CPU µs per request.
+load() {
+  local url=$1 file=$2; shift 2
+  local t0 t1; t0=$(ticks "$@")
+  wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "$url" > "$file"
+  t1=$(ticks "$@")
+  awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/{printf "%.1f", t / hz * 1e6 / $1}' "$file"
+}
 
 echo "== 1. single-event POSTs, keep-alive, ${secs}s, 32 connections (wrk), capture on; nginx answering a fixed 200 to the same POSTs as the reference; 3 interleaved rounds"
-best_ours=0; best_nginx=0
+best_ours=0; best_nginx=0; best_hyper=0
 for round in 1 2 3; do
   start_watch --capture "$out/cap1.ndjson" http-listen://127.0.0.1:0
-  wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "http://$addr/" > "$out/wrk-$round.txt"
+  cpu=$(load "http://$addr/" "$out/wrk-$round.txt" "$pid")
   stop_watch
-  line="   round $round: endpoint $(rate "$out/wrk-$round.txt") req/s, p99 $(awk '$1=="99%"{print $2}' "$out/wrk-$round.txt")"
+  line="   round $round: endpoint $(rate "$out/wrk-$round.txt") req/s, p99 $(p99 "$out/wrk-$round.txt"), ${cpu} us CPU/request"
   line="$line; accepted $(field "$stats" "d['sources'][0]['records']"), counted $(field "$stats" "d['hub']['events']"), captured $(wc -l < "$out/cap1.ndjson")"
   rm -f "$out/cap1.ndjson"
   if awk -v a="$(rate "$out/wrk-$round.txt")" -v b="$best_ours" 'BEGIN{exit !(a > b)}'; then
     best_ours=$(rate "$out/wrk-$round.txt"); cp "$out/wrk-$round.txt" "$out/wrk.txt"
   fi
+  "$hyper_bin" 127.0.0.1:0 2> "$out/hyper.err" &
+  hyper_pid=$!
+  for _ in $(seq 200); do
+    hyper_addr=$(sed -n 's/^listening on //p' "$out/hyper.err")
+    [ -n "$hyper_addr" ] && break
+    sleep 0.05
+  done
+  cpu=$(load "http://$hyper_addr/" "$out/wrk-hyper-$round.txt" "$hyper_pid")
+  kill "$hyper_pid"; wait "$hyper_pid" 2>/dev/null || true
+  line="$line; hyper alone $(rate "$out/wrk-hyper-$round.txt") req/s, ${cpu} us"
+  if awk -v a="$(rate "$out/wrk-hyper-$round.txt")" -v b="$best_hyper" 'BEGIN{exit !(a > b)}'; then
+    best_hyper=$(rate "$out/wrk-hyper-$round.txt")
+  fi
   if [ -n "$nginx_port" ]; then
-    wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "http://127.0.0.1:$nginx_port/" > "$out/wrk-nginx-$round.txt"
-    line="$line; nginx $(rate "$out/wrk-nginx-$round.txt") req/s, p99 $(awk '$1=="99%"{print $2}' "$out/wrk-nginx-$round.txt")"
+    # shellcheck disable=SC2046 # one argument per worker
+    cpu=$(load "http://127.0.0.1:$nginx_port/" "$out/wrk-nginx-$round.txt" $(nginx_workers))
+    line="$line; nginx $(rate "$out/wrk-nginx-$round.txt") req/s, p99 $(p99 "$out/wrk-nginx-$round.txt"), ${cpu} us"
     # The two runs of a round are seconds apart: their ratio is the least touched by the
     # machine's slow spells.
     line="$line; this round $(awk -v a="$(rate "$out/wrk-$round.txt")" -v b="$(rate "$out/wrk-nginx-$round.txt")" 'BEGIN{printf "%.2f", a/b}')x"
@@ -102,6 +133,7 @@ echo "   the endpoint's best round:"
 grep -E "Requests/sec|Latency  |50%|90%|99%|requests in|Non-2xx" "$out/wrk.txt" | sed 's/^/     /'
 if [ -n "$nginx_port" ]; then
   echo "   best rounds: endpoint $best_ours req/s = $(awk -v a="$best_ours" -v b="$best_nginx" 'BEGIN{printf "%.2f", a/b}')x nginx's $best_nginx req/s"
+  echo "   the stack alone: hyper's best round $best_hyper req/s = $(awk -v a="$best_hyper" -v b="$best_nginx" 'BEGIN{printf "%.2f", a/b}')x nginx's; the endpoint = $(awk -v a="$best_ours" -v b="$best_hyper" 'BEGIN{printf "%.2f", a/b}')x hyper alone"
 else
   echo "   nginx could not be installed: no reference"
 fi
