@@ -21,7 +21,7 @@ fn judge(input: &[u8], max_line: usize) -> Vec<Verdict> {
         let mut f: Vec<_> = r
             .findings
             .iter()
-            .map(|f| (f.code.name().to_owned(), f.path.clone()))
+            .map(|f| (f.code.name().to_owned(), f.path.to_string()))
             .collect();
         f.sort();
         out.push((

@@ -87,7 +87,7 @@ fn findings(lines: &[String]) -> Vec<(String, String)> {
         last = r
             .findings
             .iter()
-            .map(|f| (f.code.name().to_owned(), f.path.clone()))
+            .map(|f| (f.code.name().to_owned(), f.path.to_string()))
             .collect();
     };
     while let Some(line) = reader.next_line().unwrap() {

@@ -154,11 +154,11 @@ impl EventFacts {
         self.f = Scalars::default();
     }
 
-    fn missing(&mut self, code: Code, path: &str, message: &str, hint: Option<String>) {
+    fn missing(&mut self, code: Code, path: &'static str, message: &str, hint: Option<String>) {
         self.findings.push(Finding {
             code,
             severity: code.severity(),
-            path: path.to_owned(),
+            path: path.into(),
             value: None,
             message: message.into(),
             hint,

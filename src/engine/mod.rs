@@ -27,7 +27,7 @@ use aggregate::Aggregates;
 pub use commit::Committer;
 use dedup::{Occurrence, Verdict};
 use facts::EventFacts;
-use report::{Duplicate, DuplicateKind, EventReport, Finding};
+use report::{Duplicate, DuplicateKind, EventReport, Finding, Message, Seen};
 use stage::StageMap;
 use walk::{Walk, WalkConfig};
 
@@ -221,17 +221,11 @@ fn dedup_outcome(
     lookup: &mut dyn PayloadLookup,
     batch_key: &str,
 ) -> (Option<Duplicate>, Option<Finding>) {
-    // One allocation per message: "line N" or "line N (event I)" written into it.
-    let at = |before: &str, first: &Occurrence, after: &str| {
-        use std::fmt::Write as _;
-        let mut s = String::with_capacity(before.len() + after.len() + 32);
-        s.push_str(before);
-        let _ = write!(s, "line {}", first.line);
-        if let Some(i) = first.index {
-            let _ = write!(s, " (event {i})");
-        }
-        s.push_str(after);
-        s
+    // Written out only when an output shows it.
+    let at = |seen: Seen, first: &Occurrence| Message::FirstAt {
+        seen,
+        line: first.line,
+        index: first.index,
     };
     match verdict {
         Verdict::New if other_space => (
@@ -253,7 +247,7 @@ fn dedup_outcome(
                 severity: Code::DuplicateExact.severity(),
                 path: "$.id".into(),
                 value: None,
-                message: at("an exact resend of ", &first, "").into(),
+                message: at(Seen::Resend, &first),
                 hint: None,
             }),
         ),
@@ -271,22 +265,16 @@ fn dedup_outcome(
             };
             let shown = serde_json::to_string(&paths).ok().filter(|_| known);
             let (code, message) = if type_changed {
-                (
-                    Code::IdReused,
-                    at("this id was used for another event_type at ", &first, ""),
-                )
+                (Code::IdReused, at(Seen::OtherType, &first))
             } else {
-                (
-                    Code::DuplicateConflict,
-                    at("same key as ", &first, ", different content"),
-                )
+                (Code::DuplicateConflict, at(Seen::Conflict, &first))
             };
             let finding = Finding {
                 code,
                 severity: code.severity(),
                 path: "$.id".into(),
                 value: shown,
-                message: message.into(),
+                message,
                 hint: None,
             };
             (

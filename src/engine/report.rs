@@ -11,7 +11,7 @@ pub struct Finding {
     /// The severity in force: the code's own, or the one the configuration gives it.
     pub severity: Severity,
     /// Normalized JSON path: `$` is the event, `.name` a member, `[3]` an element.
-    pub path: String,
+    pub path: std::borrow::Cow<'static, str>,
     /// The offending value as JSON text, shortened when long; `None` when the member is missing.
     pub value: Option<String>,
     pub message: Message,
@@ -35,6 +35,32 @@ pub enum Message {
         time: i64,
         ahead: i64,
     },
+    /// A duplicate's: what it is, and where its key was first seen (every resend of a retrying
+    /// sender carries one).
+    FirstAt {
+        seen: Seen,
+        line: u64,
+        index: Option<u32>,
+    },
+}
+
+/// What a duplicate is, for its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Resend,
+    OtherType,
+    Conflict,
+}
+
+impl Seen {
+    /// The words before and after "line N (event I)". Plain ASCII: JSON as they are.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Seen::Resend => ("an exact resend of ", ""),
+            Seen::OtherType => ("this id was used for another event_type at ", ""),
+            Seen::Conflict => ("same key as ", ", different content"),
+        }
+    }
 }
 
 impl Message {
@@ -53,6 +79,13 @@ impl Message {
                 format_utc(*time),
                 human(*ahead)
             )),
+            Message::FirstAt { seen, line, index } => {
+                let (before, after) = seen.words();
+                std::borrow::Cow::Owned(match index {
+                    Some(i) => format!("{before}line {line} (event {i}){after}"),
+                    None => format!("{before}line {line}{after}"),
+                })
+            }
         }
     }
 }

@@ -57,7 +57,7 @@ impl Walk {
         self.ev().findings.push(Finding {
             code,
             severity: code.severity(),
-            path,
+            path: path.into(),
             value,
             message: message.into(),
             hint,
@@ -115,7 +115,7 @@ impl Walk {
         self.ev().findings.push(Finding {
             code: Code::DuplicateKey,
             severity: Code::DuplicateKey.severity(),
-            path,
+            path: path.into(),
             value: None,
             message: "this member appears more than once in its object".into(),
             hint: Some("receivers keep either value: send it once".into()),

@@ -97,7 +97,7 @@ fn control_characters_are_found_whether_or_not_the_record_scan_skips_strings() {
             .iter()
             .flat_map(|e| e.findings.iter())
             .filter(|f| f.code == crate::ecapi::codes::Code::ControlCharacters)
-            .map(|f| f.path.clone())
+            .map(|f| f.path.to_string())
             .collect()
     };
     let cases: &[(&[u8], &[&str])] = &[

@@ -4,7 +4,7 @@ fn finding(code: Code, path: &str) -> Finding {
     Finding {
         code,
         severity: code.severity(),
-        path: path.into(),
+        path: path.to_owned().into(),
         value: None,
         message: String::new().into(),
         hint: None,

@@ -1,7 +1,7 @@
 //! The per-event NDJSON contract (DESIGN §6): one object per event, in input order.
 //! Written by hand onto the output buffer: this runs for every event of every check.
 
-use crate::engine::report::{Duplicate, EventReport, Finding};
+use crate::engine::report::{Duplicate, EventReport, Finding, Message};
 use crate::ingest::Upstream;
 use crate::jsontext::write_quoted;
 use std::io::{self, Write};
@@ -130,7 +130,7 @@ pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<(
         w.write_all(b",\"value\":")?;
         w.write_all(f.value.as_deref().unwrap_or("null").as_bytes())?;
         w.write_all(b",\"message\":")?;
-        write_quoted(w, &f.message.text())?;
+        write_finding_message(w, &f.message)?;
         if let Some(h) = &f.hint {
             w.write_all(b",\"hint\":")?;
             write_quoted(w, h)?;
@@ -140,6 +140,27 @@ pub fn write_findings<W: Write>(w: &mut W, findings: &[Finding]) -> io::Result<(
         w.write_all(b"\"}")?;
     }
     w.write_all(b"]")
+}
+
+/// A finding's message as a JSON string; a duplicate's is written from its parts, with no
+/// text made first (every resend a retrying sender makes carries one).
+fn write_finding_message<W: Write>(w: &mut W, m: &Message) -> io::Result<()> {
+    let Message::FirstAt { seen, line, index } = m else {
+        return write_quoted(w, &m.text());
+    };
+    let (before, after) = seen.words();
+    let mut n = itoa::Buffer::new();
+    w.write_all(b"\"")?;
+    w.write_all(before.as_bytes())?;
+    w.write_all(b"line ")?;
+    w.write_all(n.format(*line).as_bytes())?;
+    if let Some(i) = index {
+        w.write_all(b" (event ")?;
+        w.write_all(n.format(*i).as_bytes())?;
+        w.write_all(b")")?;
+    }
+    w.write_all(after.as_bytes())?;
+    w.write_all(b"\"")
 }
 
 pub fn opt_str<W: Write>(w: &mut W, s: Option<&str>) -> io::Result<()> {
@@ -153,5 +174,54 @@ pub fn opt_num<W: Write>(w: &mut W, n: Option<u32>) -> io::Result<()> {
     match n {
         Some(n) => w.write_all(itoa::Buffer::new().format(n).as_bytes()),
         None => w.write_all(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::report::Seen;
+
+    #[test]
+    fn a_duplicates_message_written_from_its_parts_is_its_text() {
+        let cases = [
+            (Seen::Resend, 1, None, "an exact resend of line 1"),
+            (
+                Seen::Resend,
+                7,
+                Some(0),
+                "an exact resend of line 7 (event 0)",
+            ),
+            (
+                Seen::OtherType,
+                123_456_789_012,
+                Some(4_000_000_000),
+                "this id was used for another event_type at line 123456789012 (event 4000000000)",
+            ),
+            (
+                Seen::Conflict,
+                2,
+                None,
+                "same key as line 2, different content",
+            ),
+            (
+                Seen::Conflict,
+                9,
+                Some(3),
+                "same key as line 9 (event 3), different content",
+            ),
+        ];
+        for (seen, line, index, text) in cases {
+            let m = Message::FirstAt { seen, line, index };
+            assert_eq!(m.text(), text);
+            let mut written = Vec::new();
+            write_finding_message(&mut written, &m).unwrap();
+            let mut quoted = Vec::new();
+            write_quoted(&mut quoted, text).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(quoted).unwrap()
+            );
+        }
     }
 }
