@@ -335,23 +335,34 @@ fn json_text(status: StatusCode, text: String) -> HttpResponse {
     r
 }
 
+/// The answer's member that lists its events.
+const EVENTS: &[u8] = b"\"events\":[";
+
 /// 200 with a result per event; 400 when nothing in the body was a usable event; 500 when it
 /// could not be captured.
 pub fn respond(reply: &Reply) -> HttpResponse {
     if let Some(e) = &reply.capture_error {
         return error(StatusCode::INTERNAL_SERVER_ERROR, e);
     }
-    let mut body = Vec::with_capacity(reply.events.len() + 200);
-    let status = if reply.usable == 0 {
-        body.extend_from_slice(br#"{"status":400,"error":"the body holds no usable event","#);
-        StatusCode::BAD_REQUEST
+    let mut n = itoa::Buffer::new();
+    let (status, head): (_, [&[u8]; 3]) = if reply.usable == 0 {
+        let head = br#"{"status":400,"error":"the body holds no usable event","#;
+        (StatusCode::BAD_REQUEST, [head, b"", b""])
     } else {
-        body.extend_from_slice(br#"{"status":200,"received":"#);
-        body.extend_from_slice(itoa::Buffer::new().format(reply.total()).as_bytes());
-        body.push(b',');
-        StatusCode::OK
+        let total = n.format(reply.total()).as_bytes();
+        (
+            StatusCode::OK,
+            [br#"{"status":200,"received":"#, total, b","],
+        )
     };
-    body.extend_from_slice(b"\"events\":[");
+    // Sized exactly (unless events were omitted): the bytes then become the body without
+    // another allocation.
+    let size = head.iter().map(|h| h.len()).sum::<usize>() + EVENTS.len() + reply.events.len() + 2;
+    let mut body = Vec::with_capacity(size);
+    for h in head {
+        body.extend_from_slice(h);
+    }
+    body.extend_from_slice(EVENTS);
     body.extend_from_slice(&reply.events);
     body.push(b']');
     if reply.omitted > 0 {

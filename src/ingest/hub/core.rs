@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex, MutexGuard, TryLockError};
 use tokio::sync::oneshot;
 
-type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
+pub type Replies = Vec<(oneshot::Sender<Reply>, Reply)>;
 
 /// Committed lane batches kept for reuse, at most (one per request in flight is plenty).
 const SPARE_BATCHES: usize = 256;
@@ -221,6 +221,8 @@ pub struct Core {
     pub events: u64,
     pub max_events: Option<u64>,
     pub max_line: u64,
+    /// The senders a batch answers, kept for the next batch's.
+    pub replies: Replies,
 }
 
 impl Core {
@@ -258,7 +260,8 @@ impl Core {
             .capture_error
             .take()
             .or_else(|| self.capture_unavailable.clone());
-        let mut replies: Replies = Vec::new();
+        // The last batch's list, emptied: no allocation per batch.
+        let mut replies = std::mem::take(&mut self.replies);
         let Validated {
             records, events, ..
         } = &mut batch;
@@ -306,9 +309,10 @@ impl Core {
             }
         }
         self.out.end_batch(&self.committer.agg);
-        for (tx, reply) in replies {
+        for (tx, reply) in replies.drain(..) {
             let _ = tx.send(reply);
         }
+        self.replies = replies;
         batch
     }
 

@@ -203,6 +203,7 @@ impl Hub {
             events: 0,
             max_events,
             max_line: settings.max_line_bytes as u64,
+            replies: Vec::new(),
         }));
         let cfg = Arc::new(settings.engine.clone());
         let (staged_tx, staged_rx) = std_mpsc::sync_channel::<Validated>(STAGE_QUEUE);
