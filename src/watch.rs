@@ -63,8 +63,11 @@ fn writer(rx: &Receiver<(Vec<u8>, u64)>, written: &Written) {
 
 impl Output for Printer {
     fn event(&mut self, r: &EventReport, origin: &Origin) {
-        let captured = origin.captured.then_some(origin.label);
-        self.origins.note(r.source as usize, r.line, captured);
+        if self.text.is_none() {
+            // For the NDJSON records' `first_source` (text lines do not show it).
+            let captured = origin.captured.then_some(origin.label);
+            self.origins.note(r.source as usize, r.line, captured);
+        }
         if let Some((filter, elements)) = &mut self.filter {
             let raw = elements.of(origin.raw, origin.record, r.index);
             if !filter.matches(&Subject::of(r, origin.label, raw)) {
@@ -85,10 +88,9 @@ impl Output for Printer {
             }
             return;
         }
-        let first_source = r.duplicate.and_then(|d| {
-            let n = d.first_source as usize;
-            (self.origins.of(n, d.first_line)).or_else(|| self.labels.get(n).map(String::as_str))
-        });
+        let first_source = r
+            .duplicate
+            .and_then(|d| self.origins.first_source(d, &self.labels));
         let extra = ndjson::Extra {
             source: origin.label,
             first_source,

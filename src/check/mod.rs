@@ -186,12 +186,7 @@ impl Consumer<'_> {
             }
             let res = match format {
                 Format::Ndjson => {
-                    let first_source = r.duplicate.and_then(|d| {
-                        let n = d.first_source as usize;
-                        origins
-                            .of(n, d.first_line)
-                            .or_else(|| labels.get(n).map(String::as_str))
-                    });
+                    let first_source = r.duplicate.and_then(|d| origins.first_source(d, labels));
                     let extra = ndjson::Extra {
                         source: label,
                         first_source,

@@ -1,7 +1,10 @@
-//! Where the records of each input (a file of `check`, a source of `watch`) first came from. A record read back from a capture names
-//! its original source; an input's other records are its own. A duplicate's first occurrence
-//! is known by input and line, and its `first_source` must name the same thing as a record's
-//! `source` does: the original source for a captured one, not the capture file.
+//! Where the records of each input (a file of `check`, a source of `watch`) first came from.
+//! A record read back from a capture names its original source; an input's other records are
+//! its own. A duplicate's first occurrence is known by input and line, and its `first_source`
+//! must name the same thing as a record's `source` does: the original source for a captured
+//! one, not the capture file.
+
+use crate::engine::report::Duplicate;
 
 /// One input's runs of consecutive records with the same origin, by first line.
 #[derive(Default)]
@@ -44,6 +47,14 @@ impl Origins {
             }
         });
         runs.push((line, id));
+    }
+
+    /// A duplicate's `first_source`: where its first occurrence came from, the input's own
+    /// label (`labels`) unless that was read back from a capture.
+    pub fn first_source<'a>(&'a self, d: &Duplicate, labels: &'a [String]) -> Option<&'a str> {
+        let n = d.first_source as usize;
+        self.of(n, d.first_line)
+            .or_else(|| labels.get(n).map(String::as_str))
     }
 
     /// The original source of line `line` of input `n`, when it was read back from a capture.
