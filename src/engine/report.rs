@@ -53,13 +53,29 @@ pub enum Seen {
 }
 
 impl Seen {
-    /// The words before and after "line N (event I)". Plain ASCII: JSON as they are.
-    pub fn words(self) -> (&'static str, &'static str) {
-        match self {
+    /// Writes the message, "… line N (event I) …": plain ASCII, the inside of a JSON string
+    /// as it is.
+    pub fn write<W: std::io::Write>(
+        self,
+        w: &mut W,
+        line: u64,
+        index: Option<u32>,
+    ) -> std::io::Result<()> {
+        let (before, after) = match self {
             Seen::Resend => ("an exact resend of ", ""),
             Seen::OtherType => ("this id was used for another event_type at ", ""),
             Seen::Conflict => ("same key as ", ", different content"),
+        };
+        let mut n = itoa::Buffer::new();
+        w.write_all(before.as_bytes())?;
+        w.write_all(b"line ")?;
+        w.write_all(n.format(line).as_bytes())?;
+        if let Some(i) = index {
+            w.write_all(b" (event ")?;
+            w.write_all(n.format(i).as_bytes())?;
+            w.write_all(b")")?;
         }
+        w.write_all(after.as_bytes())
     }
 }
 
@@ -80,11 +96,10 @@ impl Message {
                 human(*ahead)
             )),
             Message::FirstAt { seen, line, index } => {
-                let (before, after) = seen.words();
-                std::borrow::Cow::Owned(match index {
-                    Some(i) => format!("{before}line {line} (event {i}){after}"),
-                    None => format!("{before}line {line}{after}"),
-                })
+                let mut text = Vec::new();
+                // Writing into a Vec cannot fail, and the words are ASCII.
+                let _ = seen.write(&mut text, *line, *index);
+                std::borrow::Cow::Owned(String::from_utf8(text).unwrap_or_default())
             }
         }
     }

@@ -148,18 +148,8 @@ fn write_finding_message<W: Write>(w: &mut W, m: &Message) -> io::Result<()> {
     let Message::FirstAt { seen, line, index } = m else {
         return write_quoted(w, &m.text());
     };
-    let (before, after) = seen.words();
-    let mut n = itoa::Buffer::new();
     w.write_all(b"\"")?;
-    w.write_all(before.as_bytes())?;
-    w.write_all(b"line ")?;
-    w.write_all(n.format(*line).as_bytes())?;
-    if let Some(i) = index {
-        w.write_all(b" (event ")?;
-        w.write_all(n.format(*i).as_bytes())?;
-        w.write_all(b")")?;
-    }
-    w.write_all(after.as_bytes())?;
+    seen.write(w, *line, *index)?;
     w.write_all(b"\"")
 }
 
