@@ -265,6 +265,12 @@ async fn upstream() -> String {
             )
         }),
     );
+    serve_upstream(app).await
+}
+
+/// Serves `app` on loopback as a partner's endpoint; its URL, with the `/v1` prefix the
+/// proxy's requests go under.
+async fn serve_upstream(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -326,9 +332,7 @@ async fn proxy_forwards_any_method_unchanged() {
         "/v1/status",
         get(|| async { (axum::http::StatusCode::IM_A_TEAPOT, "short and stout") }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let up = format!("http://{}/v1", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let up = serve_upstream(app).await;
     let proxy = run_with_hub(
         &format!("proxy://127.0.0.1:0?upstream={up}"),
         fast_options(),
@@ -354,9 +358,7 @@ async fn proxy_forwards_any_method_unchanged() {
 async fn a_head_answer_through_the_proxy_keeps_the_upstreams_content_length() {
     use axum::routing::get;
     let app = axum::Router::new().route("/v1/status", get(|| async { "short and stout" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let up = format!("http://{}/v1", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let up = serve_upstream(app).await;
     let proxy = run_with_hub(
         &format!("proxy://127.0.0.1:0?upstream={up}"),
         fast_options(),
