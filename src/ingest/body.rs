@@ -8,7 +8,15 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::http::request::Parts;
-use hyper::StatusCode;
+use hyper::{HeaderMap, StatusCode};
+
+/// The body's length as its `content-length` declares it, when it declares one.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
 
 pub fn too_large(max_body: usize) -> HttpResponse {
     error(
@@ -53,12 +61,8 @@ where
 {
     let wait = opts.limits.body_timeout;
     let deadline = std::time::Instant::now() + wait;
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .map(|n| n.min(opts.max_body));
+    let declared = declared_length(&parts.headers)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(opts.max_body));
     let gate = &info.gate;
     let mut held = None;
     let mut body = body;

@@ -3,7 +3,7 @@
 //! once the request's records went through the engine (and into the capture, when one is
 //! kept), so an acknowledged event is never lost.
 
-pub use super::body::{receive, too_large};
+pub use super::body::{declared_length, receive, too_large};
 use super::sandbox::{Answered, FaultKind};
 use super::serve::{ConnInfo, HttpRequest, HttpResponse};
 use super::status::SourceState;
@@ -119,11 +119,7 @@ pub fn precheck(
             return Err(r);
         }
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
+    if declared_length(headers).is_some_and(|n| n > max_body as u64) {
         return Err(too_large(max_body));
     }
     Ok(())

@@ -95,12 +95,7 @@ async fn handle(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpResponse
 async fn exchange(tap: Arc<Tap>, req: HttpRequest, info: ConnInfo) -> HttpResponse {
     let (parts, body) = req.into_parts();
     let max_body = tap.ctx.opts.max_body;
-    let declared = parts
-        .headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
+    if super::http::declared_length(&parts.headers).is_some_and(|n| n > max_body as u64) {
         return super::http::too_large(max_body);
     }
     let _busy = info.conn.busy();
