@@ -34,6 +34,8 @@ pub struct Capture {
     failed: Option<io::Error>,
     /// Lines known to be in the file.
     pub lines: u64,
+    /// Has what is written reach the disk and leave the page cache.
+    writeback: super::writeback::Writeback,
 }
 
 impl Capture {
@@ -49,6 +51,7 @@ impl Capture {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
         let good_len = file.metadata()?.len();
+        let writeback = super::writeback::Writeback::new(&file, good_len);
         Ok(Capture {
             path: path.to_owned(),
             file,
@@ -58,6 +61,7 @@ impl Capture {
             spilled: 0,
             failed: None,
             lines: 0,
+            writeback,
         })
     }
 
@@ -173,7 +177,10 @@ impl Capture {
     fn spill(&mut self) {
         if self.failed.is_none() {
             match self.file.write_all(&self.out) {
-                Ok(()) => self.spilled += self.out.len() as u64,
+                Ok(()) => {
+                    self.spilled += self.out.len() as u64;
+                    self.writeback.wrote(self.good_len + self.spilled);
+                }
                 Err(e) => self.failed = Some(e),
             }
         }

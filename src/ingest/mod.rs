@@ -22,6 +22,7 @@ pub mod spec;
 pub mod status;
 pub mod stream;
 pub mod udp;
+mod writeback;
 pub mod ws;
 
 use crate::engine::report::Status;
