@@ -16,7 +16,7 @@ fn resident(path: &Path) -> u64 {
         .args(["--bytes", "--noheadings", "--output", "RES"])
         .arg(path)
         .output()
-        .expect("fincore (util-linux) runs");
+        .expect("fincore runs (util-linux; Debian: util-linux-extra, which .ci/deps installs)");
     assert!(out.status.success(), "{out:?}");
     String::from_utf8(out.stdout)
         .unwrap()
