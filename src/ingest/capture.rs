@@ -202,6 +202,7 @@ impl Capture {
                 if self.file.metadata().is_ok_and(|m| m.is_file()) {
                     let _ = self.file.set_len(self.good_len);
                 }
+                self.writeback.cut(self.good_len);
                 Err(e)
             }
         };
