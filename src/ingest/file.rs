@@ -201,25 +201,73 @@ async fn follow(path: &Path, ctx: &Ctx) {
     }
 }
 
+/// Where a followed file is read on from, and the bytes it started with.
+#[derive(Default)]
+struct Place {
+    pos: u64,
+    head: Vec<u8>,
+}
+
+/// What a read found.
+enum Got {
+    Data(usize),
+    End,
+    /// The file no longer starts as it did: it was written again, and is read from its start.
+    Rewritten,
+}
+
+impl Place {
+    /// Reads on from `pos`. The file was looked at before, but it may have been written again
+    /// between that look and this read: what was read counts only if the file still starts
+    /// as it did (else it is the rewrite's middle, not a continuation).
+    fn read_on(&mut self, file: &mut std::fs::File, buf: &mut [u8]) -> io::Result<Got> {
+        let n = file.read(buf)?;
+        if n == 0 {
+            return Ok(Got::End);
+        }
+        if !self.head.is_empty() && rewritten(file, &self.head) {
+            return Ok(Got::Rewritten);
+        }
+        self.pos += n as u64;
+        let room = HEAD - self.head.len();
+        self.head.extend_from_slice(&buf[..n.min(room)]);
+        Ok(Got::Data(n))
+    }
+
+    /// Reads the file again from its start, and says so.
+    fn restart(&mut self, file: &mut std::fs::File, path: &Path, ctx: &Ctx) -> io::Result<()> {
+        ctx.status.error(format!(
+            "{} was truncated: reading it from the start",
+            path.display()
+        ));
+        file.seek(SeekFrom::Start(0))?;
+        *self = Place::default();
+        Ok(())
+    }
+}
+
 /// Reads one file (one inode). `Ok(true)` when the path was rotated and should be opened again.
 async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Result<bool> {
     let id = identity(&file.metadata()?);
     let mut framer = LineFramer::new(ctx.opts.max_line_bytes);
     let mut buf = vec![0u8; 256 * 1024];
-    let mut pos = 0u64;
-    let mut head = Vec::with_capacity(HEAD);
+    let mut place = Place::default();
     let mut frames = Vec::new();
     loop {
-        let n = file.read(&mut buf)?;
-        if n > 0 {
-            pos += n as u64;
-            let room = HEAD - head.len();
-            head.extend_from_slice(&buf[..n.min(room)]);
-            framer.feed(&buf[..n], &mut frames);
-            if !send_frames(ctx, &mut frames).await {
-                return Ok(false);
+        match place.read_on(&mut file, &mut buf)? {
+            Got::Data(n) => {
+                framer.feed(&buf[..n], &mut frames);
+                if !send_frames(ctx, &mut frames).await {
+                    return Ok(false);
+                }
+                continue;
             }
-            continue;
+            Got::Rewritten => {
+                place.restart(&mut file, path, ctx)?;
+                framer = LineFramer::new(ctx.opts.max_line_bytes);
+                continue;
+            }
+            Got::End => {}
         }
         if !ctx.opts.follow {
             framer.finish(&mut frames);
@@ -230,22 +278,16 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
         // At the end: wait, then look at the path before reading on, so that a file
         // truncated and written again meanwhile is read from its start.
         tokio::time::sleep(ctx.opts.poll).await;
-        match look_at_path(path, &file, id, pos, &head) {
+        match look_at_path(path, &file, id, place.pos, &place.head) {
             AtEnd::Wait => {}
             AtEnd::Truncated => {
-                ctx.status.error(format!(
-                    "{} was truncated: reading it from the start",
-                    path.display()
-                ));
-                file.seek(SeekFrom::Start(0))?;
+                place.restart(&mut file, path, ctx)?;
                 framer = LineFramer::new(ctx.opts.max_line_bytes);
-                pos = 0;
-                head.clear();
             }
             AtEnd::Rotated => {
                 // Whatever was appended before the rename is still in this file; if it was
                 // also truncated or rewritten before the rename, it is read from its start.
-                if file.metadata()?.len() < pos || rewritten(&file, &head) {
+                if file.metadata()?.len() < place.pos || rewritten(&file, &place.head) {
                     file.seek(SeekFrom::Start(0))?;
                     framer = LineFramer::new(ctx.opts.max_line_bytes);
                 }
@@ -267,4 +309,52 @@ async fn read_file(mut file: std::fs::File, path: &Path, ctx: &Ctx) -> io::Resul
 async fn send_frames(ctx: &Ctx, frames: &mut Vec<Frame>) -> bool {
     let batch: Vec<Record> = frames.drain(..).map(|f| record(ctx, f)).collect();
     ctx.send(batch).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_a_rewrite_between_the_look_and_the_read_was_read_as_a_continuation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, "old\n").unwrap();
+        let mut file = std::fs::File::open(&path).unwrap();
+        let id = identity(&file.metadata().unwrap());
+        let (mut place, mut buf) = (Place::default(), vec![0u8; 64]);
+        assert!(matches!(
+            place.read_on(&mut file, &mut buf).unwrap(),
+            Got::Data(4)
+        ));
+        assert!(matches!(
+            place.read_on(&mut file, &mut buf).unwrap(),
+            Got::End
+        ));
+        // Appended after a look: read on.
+        assert!(matches!(
+            look_at_path(&path, &file, id, place.pos, &place.head),
+            AtEnd::Wait
+        ));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| io::Write::write_all(&mut f, b"new\n"))
+            .unwrap();
+        assert!(matches!(
+            place.read_on(&mut file, &mut buf).unwrap(),
+            Got::Data(4)
+        ));
+        assert_eq!(&buf[..4], b"new\n");
+        // Written again, longer, after the look and before the read: not its middle ("C").
+        assert!(matches!(
+            look_at_path(&path, &file, id, place.pos, &place.head),
+            AtEnd::Wait
+        ));
+        std::fs::write(&path, "A\nB\nC\nD\nE\n").unwrap();
+        assert!(matches!(
+            place.read_on(&mut file, &mut buf).unwrap(),
+            Got::Rewritten
+        ));
+    }
 }
