@@ -277,15 +277,20 @@ async fn serve_upstream(app: axum::Router) -> String {
     format!("http://{addr}/v1")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_returns_the_upstream_answer_and_records_it() {
-    let up = upstream().await;
-    let proxy = run_with_hub(
+/// A proxy source in front of the endpoint at `up`.
+async fn proxy_to(up: &str) -> Running {
+    run_with_hub(
         &format!("proxy://127.0.0.1:0?upstream={up}"),
         fast_options(),
         None,
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_returns_the_upstream_answer_and_records_it() {
+    let up = upstream().await;
+    let proxy = proxy_to(&up).await;
     let body = event("p1");
     let r = reqwest::Client::new()
         .post(format!("http://{}/events", proxy.addr))
@@ -333,12 +338,7 @@ async fn proxy_forwards_any_method_unchanged() {
         get(|| async { (axum::http::StatusCode::IM_A_TEAPOT, "short and stout") }),
     );
     let up = serve_upstream(app).await;
-    let proxy = run_with_hub(
-        &format!("proxy://127.0.0.1:0?upstream={up}"),
-        fast_options(),
-        None,
-    )
-    .await;
+    let proxy = proxy_to(&up).await;
     let r = reqwest::Client::new()
         .get(format!("http://{}/status", proxy.addr))
         .send()
@@ -359,12 +359,7 @@ async fn a_head_answer_through_the_proxy_keeps_the_upstreams_content_length() {
     use axum::routing::get;
     let app = axum::Router::new().route("/v1/status", get(|| async { "short and stout" }));
     let up = serve_upstream(app).await;
-    let proxy = run_with_hub(
-        &format!("proxy://127.0.0.1:0?upstream={up}"),
-        fast_options(),
-        None,
-    )
-    .await;
+    let proxy = proxy_to(&up).await;
     let client = reqwest::Client::new();
     let direct = client.head(format!("{up}/status")).send().await.unwrap();
     assert_eq!(direct.headers()["content-length"], "15");
