@@ -310,6 +310,65 @@ fn config_file_changes_stages_and_bad_config_names_the_key() {
     );
 }
 
+/// `-j 2` reads on a thread of its own, in batches of records: inputs of every shape give
+/// the same reports as on one thread (lines cut by read boundaries, CR-LF, a BOM, blank
+/// lines, lines over the limit, capture lines, whose records are decoded, gzip, a file given
+/// twice).
+#[test]
+fn one_job_and_two_jobs_agree_on_inputs_of_every_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = gen(&["-n", "6000", "--seed", "21", "--duplicate-rate", "0.2"]);
+    let lines: Vec<&[u8]> = events
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut shaped = b"\xef\xbb\xbf".to_vec();
+    for (i, line) in lines.iter().enumerate() {
+        match i % 7 {
+            0 => shaped.extend_from_slice(b"\n \t\n"),
+            1 => shaped.extend(std::iter::repeat_n(b'x', 5000 + i)),
+            2 => {
+                shaped.extend_from_slice(
+                    b"{\"_capture\":1,\"received\":1795783000000,\"source\":\"tcp-listen://x\",\"json\":",
+                );
+                shaped.extend_from_slice(line);
+                shaped.push(b'}');
+            }
+            _ => {}
+        }
+        if i % 7 != 2 {
+            shaped.extend_from_slice(line);
+        }
+        shaped.extend_from_slice(if i % 2 == 0 { b"\r\n" } else { b"\n" });
+    }
+    let half = lines.len() / 2;
+    let plain = dir.path().join("shaped.ndjson");
+    std::fs::write(&plain, &shaped).unwrap();
+    let gz = dir.path().join("second.ndjson.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&lines[half..].join(&b"\r\n"[..])).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let run = |jobs: &str| {
+        bin()
+            .args(["check", "--now", NOW, "--no-progress", "--format", "ndjson"])
+            .args(["--max-line-bytes", "4000", "-j", jobs])
+            .arg(&plain)
+            .arg(&gz)
+            .arg(&plain)
+            .output()
+            .unwrap()
+    };
+    let (one, two) = (run("1"), run("2"));
+    let recs = records(&one.stdout);
+    assert!(recs.len() > 12_000, "{}", recs.len());
+    let too_long = |r: &Value| r["findings"][0]["code"] == "line_too_long";
+    assert!(recs.iter().any(too_long), "no line over the limit");
+    assert!(
+        one.stdout == two.stdout,
+        "ndjson differs between -j 1 and -j 2"
+    );
+}
+
 #[test]
 fn one_job_and_two_jobs_give_identical_reports() {
     let input = gen(&[
