@@ -7,6 +7,7 @@
 //! is an exact duplicate when its content equals any content seen before under its key (so
 //! the verdicts do not depend on arrival order), and a conflict otherwise.
 
+use super::shards::Shards;
 use crate::ecapi::event_type::EventType;
 use crate::fasthash::FastMap;
 use std::collections::hash_map::Entry as Entry_;
@@ -87,8 +88,9 @@ pub struct Dedup {
     window_secs: Option<i64>,
     /// Per-process seed of the key hash: ids are chosen by senders.
     seed: u64,
-    /// By id: its first occurrence under the data_set_id it was first seen with.
-    first: FastMap<u128, Entry>,
+    /// By id: its first occurrence under the data_set_id it was first seen with (in shards,
+    /// which grow one at a time: see `shards`).
+    first: Shards<Entry>,
     /// By (data_set_id, id), for ids also sent under another data_set_id than their first.
     other: FastMap<u128, Entry>,
     /// Other contents seen under keys that have more than one, by (key, content), with the
@@ -127,7 +129,7 @@ impl Dedup {
             variants: 0,
         };
         self.last_other_space = false;
-        let (key, entry) = match self.first.entry(id_key) {
+        let (key, entry) = match self.first.shard(id_key).entry(id_key) {
             Entry_::Vacant(v) => {
                 v.insert(fresh);
                 return Verdict::New;

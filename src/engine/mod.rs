@@ -16,6 +16,7 @@ pub mod recent;
 pub mod report;
 mod rules;
 pub mod severity;
+mod shards;
 pub mod stage;
 pub mod time;
 pub mod walk;
