@@ -18,15 +18,19 @@ const ROUTE_BITS: u32 = 10;
 /// Shards of `FastMap<u128, V>`, keyed by seeded 128-bit hashes.
 pub struct Shards<V> {
     /// The shard of each value of a key's top `ROUTE_BITS` bits.
-    route: Vec<u8>,
-    maps: Vec<FastMap<u128, V>>,
+    route: [u8; ROUTES],
+    maps: [FastMap<u128, V>; SHARDS],
 }
+
+const ROUTES: usize = 1 << ROUTE_BITS;
 
 impl<V> Default for Shards<V> {
     fn default() -> Self {
+        let mut table = [0; ROUTES];
+        table.copy_from_slice(&route());
         Shards {
-            route: route(),
-            maps: (0..SHARDS).map(|_| FastMap::default()).collect(),
+            route: table,
+            maps: std::array::from_fn(|_| FastMap::default()),
         }
     }
 }
@@ -37,7 +41,7 @@ fn route() -> Vec<u8> {
         .map(|j| (j as f64 / SHARDS as f64).exp2())
         .collect();
     let total: f64 = weights.iter().sum();
-    let routes = 1usize << ROUTE_BITS;
+    let routes = ROUTES;
     let mut out = Vec::with_capacity(routes);
     let mut share = 0.0;
     for (j, w) in weights.iter().enumerate() {
@@ -54,8 +58,9 @@ impl<V> Shards<V> {
     /// The shard that holds `key`.
     #[inline]
     pub fn shard(&mut self, key: u128) -> &mut FastMap<u128, V> {
-        let r = self.route[(key >> (128 - ROUTE_BITS)) as usize];
-        &mut self.maps[usize::from(r)]
+        // In range by construction: the shift leaves `ROUTE_BITS` bits, the mask 4.
+        let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
+        &mut self.maps[usize::from(r) % SHARDS]
     }
 
     pub fn len(&self) -> usize {
