@@ -41,16 +41,15 @@ fn route() -> Vec<u8> {
         .map(|j| (j as f64 / SHARDS as f64).exp2())
         .collect();
     let total: f64 = weights.iter().sum();
-    let routes = ROUTES;
-    let mut out = Vec::with_capacity(routes);
+    let mut out = Vec::with_capacity(ROUTES);
     let mut share = 0.0;
     for (j, w) in weights.iter().enumerate() {
         share += w / total;
         // Rounded: the last shard ends exactly at the last route.
-        let end = ((share * routes as f64).round() as usize).min(routes);
+        let end = ((share * ROUTES as f64).round() as usize).min(ROUTES);
         out.resize(end.max(out.len()), j as u8);
     }
-    out.resize(routes, (SHARDS - 1) as u8);
+    out.resize(ROUTES, (SHARDS - 1) as u8);
     out
 }
 
@@ -58,7 +57,8 @@ impl<V> Shards<V> {
     /// The shard that holds `key`.
     #[inline]
     pub fn shard(&mut self, key: u128) -> &mut FastMap<u128, V> {
-        // In range by construction: the shift leaves `ROUTE_BITS` bits, the mask 4.
+        // In range by construction (the shift leaves `ROUTE_BITS` bits; routes name shards
+        // below `SHARDS`): the `%`s only spare the bounds checks.
         let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
         &mut self.maps[usize::from(r) % SHARDS]
     }
