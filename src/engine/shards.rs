@@ -26,31 +26,28 @@ const ROUTES: usize = 1 << ROUTE_BITS;
 
 impl<V> Default for Shards<V> {
     fn default() -> Self {
-        let mut table = [0; ROUTES];
-        table.copy_from_slice(&route());
         Shards {
-            route: table,
+            route: route(),
             maps: std::array::from_fn(|_| FastMap::default()),
         }
     }
 }
 
 /// Shard `j`'s share of the `2^ROUTE_BITS` routes is proportional to `2^(j/16)`.
-fn route() -> Vec<u8> {
+fn route() -> [u8; ROUTES] {
     let weights: Vec<f64> = (0..SHARDS)
         .map(|j| (j as f64 / SHARDS as f64).exp2())
         .collect();
     let total: f64 = weights.iter().sum();
-    let mut out = Vec::with_capacity(ROUTES);
-    let mut share = 0.0;
+    let mut table = [(SHARDS - 1) as u8; ROUTES];
+    let (mut share, mut start) = (0.0, 0);
     for (j, w) in weights.iter().enumerate() {
         share += w / total;
-        // Rounded: the last shard ends exactly at the last route.
-        let end = ((share * ROUTES as f64).round() as usize).min(ROUTES);
-        out.resize(end.max(out.len()), j as u8);
+        let end = ((share * ROUTES as f64).round() as usize).clamp(start, ROUTES);
+        table[start..end].fill(j as u8);
+        start = end;
     }
-    out.resize(ROUTES, (SHARDS - 1) as u8);
-    out
+    table
 }
 
 impl<V> Shards<V> {
