@@ -4,6 +4,7 @@
 //! kept), so an acknowledged event is never lost.
 
 pub use super::body::{declared_length, receive, too_large};
+use super::conn_threads::ConnThreads;
 use super::sandbox::{Answered, FaultKind};
 use super::serve::{ConnInfo, HttpRequest, HttpResponse};
 use super::status::SourceState;
@@ -68,7 +69,8 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     });
     ctx.status.set(SourceState::Listening(local));
     let answer = move |req: HttpRequest, info: ConnInfo| handle(Arc::clone(&endpoint), req, info);
-    super::serve_http(listener, answer, &ctx).await;
+    let threads = ConnThreads::start("http", ConnThreads::per_core(), ctx.lane.as_ref());
+    super::serve_http(listener, answer, &ctx, threads).await;
 }
 
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {

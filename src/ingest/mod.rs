@@ -8,6 +8,7 @@
 pub mod backoff;
 mod body;
 pub mod capture;
+pub mod conn_threads;
 pub mod file;
 pub mod framing;
 pub mod http;

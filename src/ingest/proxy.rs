@@ -54,7 +54,9 @@ pub async fn run(addr: String, upstream: String, ctx: Ctx) {
     ctx.status
         .set(SourceState::Listening(format!("{local} → {upstream}")));
     let answer = move |req: HttpRequest, info: ConnInfo| handle(Arc::clone(&tap), req, info);
-    super::serve_http(listener, answer, &ctx).await;
+    // On the shared runtime: the forwarding client's pooled connections belong to the
+    // runtime that opened them.
+    super::serve_http(listener, answer, &ctx, None).await;
 }
 
 /// Headers that belong to one hop, never forwarded.

@@ -2,6 +2,7 @@
 //! (connection cap with eviction of the longest-idle, header, idle and body timeouts, the
 //! byte budget), TCP keepalive, and a graceful stop that finishes the answers owed.
 
+use super::conn_threads::ConnThreads;
 use super::http::ResetConnection;
 use super::limits::{self, Admission, Conn, Gate, Tracked};
 use super::status::Counters;
@@ -51,8 +52,14 @@ where
     }
 }
 
-/// Serves an HTTP source until the program stops.
-pub async fn serve_http<H: Handler>(listener: tokio::net::TcpListener, app: H, ctx: &Ctx) {
+/// Serves an HTTP source until the program stops: its connections on `threads` when given
+/// (see [`ConnThreads`]), else on the runtime this runs on.
+pub async fn serve_http<H: Handler>(
+    listener: tokio::net::TcpListener,
+    app: H,
+    ctx: &Ctx,
+    threads: Option<ConnThreads>,
+) {
     let floor = ctx.opts.max_body;
     let gate = Gate::new(&ctx.opts.limits, floor, Arc::clone(&ctx.status));
     let mut tasks = JoinSet::new();
@@ -70,7 +77,21 @@ pub async fn serve_http<H: Handler>(listener: tokio::net::TcpListener, app: H, c
                     };
                     limits::keepalive(&stream);
                     let info = ConnInfo { conn: Arc::clone(&admitted.conn), gate: Arc::clone(&gate) };
-                    tasks.spawn(connection(stream, app.clone(), admitted, info, ctx.clone()));
+                    let (app, ctx) = (app.clone(), ctx.clone());
+                    match &threads {
+                        Some(threads) => match stream.into_std() {
+                            Ok(stream) => threads.spawn(&mut tasks, async move {
+                                // Registered with the reactor of the thread it runs on.
+                                if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
+                                    connection(stream, app, admitted, info, ctx).await;
+                                }
+                            }),
+                            Err(e) => ctx.status.error(format!("accept: {e}")),
+                        },
+                        None => {
+                            tasks.spawn(connection(stream, app, admitted, info, ctx));
+                        }
+                    }
                 }
                 Err(e) => accept_failed(&gate, ctx, &e).await,
             },

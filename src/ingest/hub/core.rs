@@ -56,14 +56,15 @@ impl Shared {
         }
     }
 
-    /// Queues `batch` for the next commit (false, and the batch dropped, once the hub ended).
-    pub fn queue(&self, batch: Validated) -> bool {
+    /// Queues `batch` for the next commit: how many batches are queued now (`None`, and the
+    /// batch dropped, once the hub ended).
+    pub fn queue(&self, batch: Validated) -> Option<usize> {
         match self.queued.lock() {
             Ok(mut q) if !q.closed => {
                 q.batches.push(batch);
-                true
+                Some(q.batches.len())
             }
-            _ => false,
+            _ => None,
         }
     }
 

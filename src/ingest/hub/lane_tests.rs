@@ -2,7 +2,7 @@
 //! grouped with whatever queued meanwhile; no queued request waits unseen while threads race
 //! for the core; once the hub has ended, the lane says so.
 
-use super::{Hub, LaneClosed, NoOutput};
+use super::{Hub, Lane, LaneClosed, NoOutput};
 use crate::config::Settings;
 use crate::ingest::{Body, Record, Reply};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,8 +56,70 @@ fn a_request_is_answered_when_the_lane_returns() {
     assert_eq!(summary.events, 1, "counted once");
 }
 
+/// A runtime whose thread commits the lane's queue when it parks, as the endpoint's
+/// connection threads do. Built on the thread that runs it.
+fn parking_runtime(lane: &Lane) -> tokio::runtime::Runtime {
+    lane.commit_on_park();
+    let on_park = lane.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(move || on_park.commit())
+        .build()
+        .expect("a runtime")
+}
+
+#[test]
+fn on_a_thread_that_commits_when_it_parks_requests_wait_for_the_park() {
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
+    let lane = hub.lane().expect("a hub has its lane");
+    let rt = parking_runtime(&lane);
+    let (first, second) = rt.block_on(async {
+        let (one, mut first) = record(1);
+        let (two, second) = record(2);
+        lane.send(one).await.expect("the hub takes it");
+        lane.send(two).await.expect("the hub takes it");
+        assert!(
+            matches!(first.try_recv(), Err(oneshot::error::TryRecvError::Empty)),
+            "queued, not committed: the thread has work yet"
+        );
+        // Waiting, the thread runs out of work and parks: both are committed then.
+        (first.await, second.await)
+    });
+    assert_eq!(first.map(|r| r.usable).ok(), Some(1));
+    assert_eq!(second.map(|r| r.usable).ok(), Some(1));
+}
+
+#[test]
+fn a_thread_that_never_parks_commits_every_parked_max_requests() {
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
+    let lane = hub.lane().expect("a hub has its lane");
+    let rt = parking_runtime(&lane);
+    let mut answers = rt.block_on(async {
+        let mut answers = Vec::new();
+        for line in 1..=super::PARKED_MAX as u64 {
+            let (rec, answer) = record(line);
+            lane.send(rec).await.expect("the hub takes it");
+            answers.push(answer);
+        }
+        answers
+    });
+    assert!(
+        answers.iter_mut().all(|a| a.try_recv().is_ok()),
+        "the request that found the queue full committed it"
+    );
+}
+
 #[test]
 fn regression_no_queued_request_waits_unseen() {
+    no_queued_request_waits_unseen(false);
+}
+
+#[test]
+fn no_queued_request_waits_unseen_when_threads_commit_as_they_park() {
+    no_queued_request_waits_unseen(true);
+}
+
+fn no_queued_request_waits_unseen(parking: bool) {
     // The hub's idle pass would commit a stranded request within 100 ms: an hour, here.
     let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None)
         .with_idle(Duration::from_secs(3600));
@@ -75,7 +137,12 @@ fn regression_no_queued_request_waits_unseen() {
         .map(|t| {
             let (lane, round, unanswered) = (lane.clone(), round.clone(), unanswered.clone());
             std::thread::spawn(move || {
-                runtime().block_on(async {
+                let rt = if parking {
+                    parking_runtime(&lane)
+                } else {
+                    runtime()
+                };
+                rt.block_on(async {
                     for i in 0..each {
                         round.wait();
                         let (rec, answer) = record(t * each + i + 1);
@@ -146,7 +213,7 @@ impl super::Output for Requeue {
             answers.push(answer);
         }
         if let Some(shared) = self.shared.get() {
-            assert!(shared.queue(too_long(rec)));
+            assert!(shared.queue(too_long(rec)).is_some());
         }
     }
 }
@@ -172,7 +239,7 @@ fn a_worker_commits_a_few_groups_then_leaves_the_rest_to_the_hub_thread() {
     let hub = Hub::new(&Settings::default(), None, &[], Box::new(out), None);
     let _ = slot.set(Arc::clone(&hub.shared));
     let (rec, first) = record(1);
-    assert!(hub.shared.queue(too_long(rec)));
+    assert!(hub.shared.queue(too_long(rec)).is_some());
     assert_eq!(hub.shared.commit_queued(), Drained::Left);
     let mut answers = std::mem::take(&mut *answers.lock().expect("not poisoned"));
     assert_eq!(answers.len(), super::core::LANE_ROUNDS);
