@@ -53,6 +53,9 @@ fn units(bytes: usize) -> u32 {
 pub struct Conn {
     /// Milliseconds since the gate's epoch of the last byte read or request finished.
     last: AtomicU64,
+    /// The same, of when the connection was accepted or last wrote or finished answering: from
+    /// then on it waits for the next request's head.
+    free: AtomicU64,
     busy: AtomicUsize,
     close: Notify,
     epoch: Instant,
@@ -65,6 +68,13 @@ impl Conn {
 
     fn touch(&self) {
         self.last.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Notes an answer's progress (or the accept): the wait for a head starts again.
+    fn freed(&self) {
+        let now = self.now_ms();
+        self.last.store(now, Ordering::Relaxed);
+        self.free.store(now, Ordering::Relaxed);
     }
 
     /// Marks a request in progress until the guard is dropped.
@@ -80,11 +90,25 @@ impl Conn {
 
     /// Resolves once the connection had no request and read nothing for `timeout`.
     pub async fn idle(&self, timeout: Duration) {
+        self.quiet_for(&self.last, timeout).await;
+    }
+
+    /// Resolves once the connection waited `timeout` for a request's head (bytes of it may
+    /// have come): since it was accepted, or since it last wrote or finished an answer, with
+    /// no request begun. The HTTP listeners' header timeout, kept here rather than by hyper,
+    /// which armed and dropped a timer for every request.
+    pub async fn head_late(&self, timeout: Duration) {
+        self.quiet_for(&self.free, timeout).await;
+    }
+
+    /// Resolves once `mark` stayed as it was for `timeout` with no request in progress. One
+    /// timer, re-armed only when it expires: nothing per request.
+    async fn quiet_for(&self, mark: &AtomicU64, timeout: Duration) {
         loop {
-            let last = self.last.load(Ordering::Relaxed);
-            let deadline = self.epoch + Duration::from_millis(last) + timeout;
+            let seen = mark.load(Ordering::Relaxed);
+            let deadline = self.epoch + Duration::from_millis(seen) + timeout;
             tokio::time::sleep_until(deadline.into()).await;
-            let quiet = self.last.load(Ordering::Relaxed) == last;
+            let quiet = mark.load(Ordering::Relaxed) == seen;
             if quiet && self.busy.load(Ordering::Relaxed) == 0 {
                 return;
             }
@@ -101,7 +125,7 @@ pub struct Busy(Arc<Conn>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.touch();
+        self.0.freed();
         self.0.busy.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -186,11 +210,12 @@ impl Gate {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let conn = Arc::new(Conn {
             last: AtomicU64::new(0),
+            free: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
             close: Notify::new(),
             epoch: self.epoch,
         });
-        conn.touch();
+        conn.freed();
         conns.insert(id, Arc::clone(&conn));
         Some(Admission {
             gate: Arc::clone(self),
@@ -318,7 +343,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, data);
         // A reader taking an answer is not idle: the answer is not cut off mid-way.
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.conn.touch();
+            self.conn.freed();
         }
         polled
     }
@@ -381,6 +406,30 @@ mod tests {
         assert!(gate.admit().is_none(), "every connection is busy");
         drop(busy_c);
         assert!(gate.admit().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_late_for_a_head_only_when_no_request_is_in_progress() {
+        let gate = Gate::new(&Limits::default(), 0, Arc::new(SourceStatus::new("t")));
+        let a = gate.admit().unwrap();
+        let wait = Duration::from_millis(50);
+        let busy = a.conn.busy();
+        // Answering a request (however long it takes) is not waiting for a head.
+        let late = tokio::time::timeout(Duration::from_millis(300), a.conn.head_late(wait));
+        assert!(late.await.is_err(), "late while a request was in progress");
+        drop(busy);
+        // Bytes read do not count: a head trickling in (a byte every 10 ms, the sender's
+        // pace) is late all the same.
+        let conn = Arc::clone(&a.conn);
+        let trickle = tokio::spawn(async move {
+            loop {
+                conn.touch();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let late = tokio::time::timeout(Duration::from_secs(30), a.conn.head_late(wait));
+        assert!(late.await.is_ok(), "not late (hang detector)");
+        trickle.abort();
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use super::Ctx;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::os::fd::AsFd;
 use std::sync::Arc;
@@ -153,16 +153,18 @@ enum Ending {
     Close,
 }
 
-/// Says when the connection is evicted, idles out, or the program stops.
+/// Says when the connection is evicted, idles out, waited too long for a request's head, or
+/// the program stops.
 async fn watch(
     conn: Arc<Conn>,
-    idle_timeout: Duration,
+    limits: limits::Limits,
     stopping: impl Future<Output = ()>,
     ended: oneshot::Sender<Ending>,
 ) {
     let why = tokio::select! {
         () = conn.evicted() => Ending::Close,
-        () = conn.idle(idle_timeout) => Ending::Close,
+        () = conn.idle(limits.idle_timeout) => Ending::Close,
+        () = conn.head_late(limits.header_timeout) => Ending::Close,
         () = stopping => Ending::Stop,
     };
     let _ = ended.send(why);
@@ -203,10 +205,9 @@ async fn connection<H: Handler>(
             Ok(r)
         }
     });
+    // No timer for hyper: the header timeout is the watcher's (`Conn::head_late`).
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
         // Request heads are small: a client sending endless headers holds 64 KiB, not 400.
         .max_buf_size(64 * 1024)
         .keep_alive(true);
@@ -219,7 +220,7 @@ async fn connection<H: Handler>(
     // Aborted when the connection ends, however it ends (its task may also be aborted).
     let _watcher = AbortOnDrop(tokio::spawn(watch(
         Arc::clone(&admitted.conn),
-        limits.idle_timeout,
+        limits.clone(),
         ctx.opts.stopping(),
         ended,
     )));
