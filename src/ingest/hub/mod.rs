@@ -101,8 +101,9 @@ pub struct LaneClosed;
 impl Lane {
     /// Validates `rec` here and commits it, with the requests that queued meanwhile: it
     /// yields first, so that the worker's other ready requests join the same capture write
-    /// (or another thread, committing now, commits it before it lets go). Its sender's answer
-    /// is on its reply channel.
+    /// (or another thread, committing now, commits it before it lets go). On a thread that
+    /// commits when it parks (`commit_on_park`), it only queues the record, unless the queue
+    /// is full. Its sender's answer is on its reply channel.
     pub async fn send(&self, rec: Record) -> Result<(), LaneClosed> {
         let mut validator = self
             .pool
