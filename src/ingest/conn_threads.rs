@@ -4,10 +4,7 @@
 //! request: measured on two cores under 32 keep-alive senders, that cost about 2 µs of CPU
 //! per request, and one worker alone served as many requests as two. A connection stays on
 //! the thread it was given; what threads share (the engine, the capture) is shared as before.
-//! Each thread commits its requests' records when it runs out of work (see
-//! [`Lane::commit_on_park`]).
 
-use super::hub::Lane;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::runtime::Handle;
@@ -23,13 +20,13 @@ pub struct ConnThreads {
 }
 
 impl ConnThreads {
-    /// `count` threads named `{name}-{i}`, committing into `lane` when they park; `None` when
-    /// not one could be started (the caller serves on its own runtime then).
-    pub fn start(name: &str, count: usize, lane: Option<&Lane>) -> Option<ConnThreads> {
+    /// `count` threads named `{name}-{i}`; `None` when not one could be started (the caller
+    /// serves on its own runtime then).
+    pub fn start(name: &str, count: usize) -> Option<ConnThreads> {
         let mut handles = Vec::with_capacity(count);
         let mut stops = Vec::with_capacity(count);
         for i in 0..count {
-            let Some((handle, stop)) = start_one(format!("{name}-{i}"), lane.cloned()) else {
+            let Some((handle, stop)) = start_one(format!("{name}-{i}")) else {
                 break;
             };
             handles.push(handle);
@@ -67,19 +64,16 @@ impl ConnThreads {
 }
 
 /// A thread running a single-threaded runtime until its stop is dropped.
-fn start_one(name: String, lane: Option<Lane>) -> Option<(Handle, oneshot::Sender<()>)> {
+fn start_one(name: String) -> Option<(Handle, oneshot::Sender<()>)> {
     let (stop, stopped) = oneshot::channel::<()>();
     let (give, take) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name(name)
         .spawn(move || {
-            let mut builder = tokio::runtime::Builder::new_current_thread();
-            builder.enable_all();
-            if let Some(lane) = lane {
-                lane.commit_on_park();
-                builder.on_thread_park(move || lane.commit());
-            }
-            let Ok(rt) = builder.build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             if give.send(rt.handle().clone()).is_err() {
@@ -103,7 +97,7 @@ mod tests {
 
     #[tokio::test]
     async fn tasks_go_to_each_thread_in_turn() {
-        let threads = ConnThreads::start("test-conn", 2, None).expect("threads start");
+        let threads = ConnThreads::start("test-conn", 2).expect("threads start");
         assert_eq!(threads.len(), 2);
         let names = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = JoinSet::new();
@@ -125,7 +119,7 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_the_threads_cancels_what_still_runs_on_them() {
-        let threads = ConnThreads::start("test-drop", 1, None).expect("threads start");
+        let threads = ConnThreads::start("test-drop", 1).expect("threads start");
         let mut tasks = JoinSet::new();
         let finished = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&finished);

@@ -69,7 +69,9 @@ pub async fn run(addr: String, path: Option<String>, ctx: Ctx) {
     });
     ctx.status.set(SourceState::Listening(local));
     let answer = move |req: HttpRequest, info: ConnInfo| handle(Arc::clone(&endpoint), req, info);
-    let threads = ConnThreads::start("http", ConnThreads::per_core(), ctx.lane.as_ref());
+    // Named by port (`http-8080-0`), as a process may run several endpoints.
+    let port = listener.local_addr().map_or(0, |a| a.port());
+    let threads = ConnThreads::start(&format!("http-{port}"), ConnThreads::per_core());
     super::serve_http(listener, answer, &ctx, threads).await;
 }
 

@@ -1,8 +1,9 @@
 //! Listener limits, so that no client can hold the endpoint or the socket listeners: a cap on
 //! concurrent connections (at the cap, the connection idle longest is closed to make room, so
 //! idle and slow clients cannot lock others out), an idle timeout, and a budget of the body
-//! and unfinished-line bytes held at once across connections. Timeouts for request headers
-//! and bodies are applied by the HTTP server (`serve`).
+//! and unfinished-line bytes held at once across connections. The HTTP listeners' header
+//! timeout is kept here too (`Conn::head_late`, watched by `serve`); the body timeout is
+//! applied as a body is read (`body`).
 
 use super::status::SourceStatus;
 use std::collections::HashMap;
@@ -22,7 +23,8 @@ pub struct Limits {
     /// An HTTP connection with no request and nothing read for this long is closed.
     pub idle_timeout: Duration,
     /// Request headers (and the wait for the next request on a kept-alive connection) must
-    /// arrive within this.
+    /// arrive within this, counted from the accept or from the last write of an answer (not
+    /// while an answer waits for its reader to take it).
     pub header_timeout: Duration,
     /// A request body must arrive within this.
     pub body_timeout: Duration,
@@ -56,6 +58,8 @@ pub struct Conn {
     /// The same, of when the connection was accepted or last wrote or finished answering: from
     /// then on it waits for the next request's head.
     free: AtomicU64,
+    /// An answer's write is waiting for the reader to take bytes: not waiting for a head.
+    writing: AtomicBool,
     busy: AtomicUsize,
     close: Notify,
     epoch: Instant,
@@ -90,7 +94,7 @@ impl Conn {
 
     /// Resolves once the connection had no request and read nothing for `timeout`.
     pub async fn idle(&self, timeout: Duration) {
-        self.quiet_for(&self.last, timeout).await;
+        self.quiet_for(&self.last, None, timeout).await;
     }
 
     /// Resolves once the connection waited `timeout` for a request's head (bytes of it may
@@ -98,18 +102,20 @@ impl Conn {
     /// no request begun. The HTTP listeners' header timeout, kept here rather than by hyper,
     /// which armed and dropped a timer for every request.
     pub async fn head_late(&self, timeout: Duration) {
-        self.quiet_for(&self.free, timeout).await;
+        self.quiet_for(&self.free, Some(&self.writing), timeout)
+            .await;
     }
 
-    /// Resolves once `mark` stayed as it was for `timeout` with no request in progress. One
-    /// timer, re-armed only when it expires: nothing per request.
-    async fn quiet_for(&self, mark: &AtomicU64, timeout: Duration) {
+    /// Resolves once `mark` stayed as it was for `timeout` with no request in progress (nor,
+    /// when given, `also` set). One timer, re-armed only when it expires: nothing per request.
+    async fn quiet_for(&self, mark: &AtomicU64, also: Option<&AtomicBool>, timeout: Duration) {
         loop {
             let seen = mark.load(Ordering::Relaxed);
             let deadline = self.epoch + Duration::from_millis(seen) + timeout;
             tokio::time::sleep_until(deadline.into()).await;
             let quiet = mark.load(Ordering::Relaxed) == seen;
-            if quiet && self.busy.load(Ordering::Relaxed) == 0 {
+            let held = also.is_some_and(|a| a.load(Ordering::Relaxed));
+            if quiet && self.busy.load(Ordering::Relaxed) == 0 && !held {
                 return;
             }
             if quiet {
@@ -211,6 +217,7 @@ impl Gate {
         let conn = Arc::new(Conn {
             last: AtomicU64::new(0),
             free: AtomicU64::new(0),
+            writing: AtomicBool::new(false),
             busy: AtomicUsize::new(0),
             close: Notify::new(),
             epoch: self.epoch,
@@ -341,9 +348,15 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, data);
-        // A reader taking an answer is not idle: the answer is not cut off mid-way.
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.conn.freed();
+        // A reader taking an answer is not idle: the answer is not cut off mid-way. Nor is a
+        // write waiting for the reader late for the next head (the idle timeout applies).
+        match polled {
+            Poll::Ready(Ok(n)) if n > 0 => {
+                self.conn.writing.store(false, Ordering::Relaxed);
+                self.conn.freed();
+            }
+            Poll::Pending => self.conn.writing.store(true, Ordering::Relaxed),
+            Poll::Ready(_) => {}
         }
         polled
     }
@@ -430,6 +443,31 @@ mod tests {
         let late = tokio::time::timeout(Duration::from_secs(30), a.conn.head_late(wait));
         assert!(late.await.is_ok(), "not late (hang detector)");
         trickle.abort();
+    }
+
+    #[tokio::test]
+    async fn an_answer_waiting_for_its_reader_is_not_late_for_the_next_head() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let gate = Gate::new(&Limits::default(), 0, Arc::new(SourceStatus::new("t")));
+        let a = gate.admit().unwrap();
+        let wait = Duration::from_millis(50);
+        // The reader takes 64 bytes at most until it reads: the answer's write waits.
+        let (near, mut far) = tokio::io::duplex(64);
+        let mut tracked = Tracked::new(near, Arc::clone(&a.conn));
+        let answer = vec![b'x'; 4096];
+        let writing =
+            tokio::spawn(async move { tracked.write_all(&answer).await.map(|()| tracked) });
+        let late = tokio::time::timeout(Duration::from_millis(300), a.conn.head_late(wait));
+        assert!(
+            late.await.is_err(),
+            "late while the answer waited for its reader"
+        );
+        // The reader takes it all: from then on, the wait for a head counts.
+        let mut taken = vec![0; 4096];
+        far.read_exact(&mut taken).await.unwrap();
+        let _tracked = writing.await.unwrap().unwrap();
+        let late = tokio::time::timeout(Duration::from_secs(30), a.conn.head_late(wait));
+        assert!(late.await.is_ok(), "not late (hang detector)");
     }
 
     #[tokio::test]

@@ -23,7 +23,7 @@ use crate::engine::recent::RecentPayloads;
 use crate::engine::report::EventReport;
 use crate::engine::Committer;
 use stages::{CaptureShared, CaptureStage, Validated};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -79,9 +79,9 @@ impl Output for NoOutput {
 const STAGE_QUEUE: usize = 64;
 
 /// The HTTP endpoint's direct lane into the capture and the engine: a request's record is
-/// validated and committed on the thread that received it (grouped with whatever other
-/// requests queued meanwhile), so that its answer is ready without a hand-off between
-/// threads.
+/// validated on the thread that received it and committed with the other requests that
+/// queued meanwhile, by the first of them (see [`Lane::send`]), so that no request waits for
+/// a hand-off to another thread.
 #[derive(Clone)]
 pub struct Lane {
     shared: Arc<Shared>,
@@ -92,6 +92,9 @@ pub struct Lane {
     pool: Arc<Mutex<Vec<crate::engine::Validator>>>,
     /// Committed batches, whose buffers the next requests reuse.
     spare: Arc<Mutex<Vec<Validated>>>,
+    /// Set while a request waits (its yield) to commit what is queued: the requests that
+    /// queue meanwhile leave their records to it.
+    waiting: Arc<AtomicBool>,
 }
 
 /// The hub has ended: the record was not taken.
@@ -99,11 +102,13 @@ pub struct Lane {
 pub struct LaneClosed;
 
 impl Lane {
-    /// Validates `rec` here and commits it, with the requests that queued meanwhile: it
-    /// yields first, so that the worker's other ready requests join the same capture write
-    /// (or another thread, committing now, commits it before it lets go). On a thread that
-    /// commits when it parks (`commit_on_park`), it only queues the record, unless the queue
-    /// is full. Its sender's answer is on its reply channel.
+    /// Validates `rec` here and queues it for a commit. The first request to queue while none
+    /// waits yields, so that the requests ready meanwhile (on this thread and others) queue
+    /// theirs, then commits them all: one capture write and one commit for the group (or
+    /// another thread, committing now, commits them before it lets go). The others only queue,
+    /// unless [`GROUP_MAX`] batches are. Before, every request yielded and then committed:
+    /// groups of two to four, a capture `write` for every two to four requests, and a
+    /// reschedule for each. Its sender's answer is on its reply channel.
     pub async fn send(&self, rec: Record) -> Result<(), LaneClosed> {
         let mut validator = self
             .pool
@@ -128,11 +133,18 @@ impl Lane {
         // Queued, the record is the committing threads' to answer (a dropped reply tells its
         // sender the pipeline stopped): from here on the lane has taken it.
         let queued = self.shared.queue(out).ok_or(LaneClosed)?;
-        if queued < PARKED_MAX && COMMITS_ON_PARK.get() == self.key() {
-            // This thread commits the queue when it runs out of work (see `commit_on_park`).
+        if queued >= GROUP_MAX {
+            self.commit();
+            return Ok(());
+        }
+        if self.waiting.swap(true, Ordering::AcqRel) {
+            // A request that queued earlier commits this one with its own, after its yield.
             return Ok(());
         }
         tokio::task::yield_now().await;
+        // Cleared before the commit looks at the queue: a record queued after this is either
+        // in that commit or finds no request waiting, and commits itself.
+        self.waiting.store(false, Ordering::Release);
         self.commit();
         Ok(())
     }
@@ -145,32 +157,11 @@ impl Lane {
             let _ = self.wake.try_send(Validated::default());
         }
     }
-
-    /// Makes the calling thread the one that commits its own requests' records when it runs
-    /// out of work: it calls [`Lane::commit`] just before it parks (an endpoint's connection
-    /// thread: `on_thread_park`). Its requests then only queue their records, up to
-    /// [`PARKED_MAX`] batches, and every request a round of ready connections brought is
-    /// captured in one write and committed in one group. Committing each request's records
-    /// after a yield made groups of one or two on two threads: a capture `write` for every
-    /// two requests, where one thread alone wrote once for 25.
-    pub fn commit_on_park(&self) {
-        COMMITS_ON_PARK.set(self.key());
-    }
-
-    /// Which core the lane commits into, as a number (threads compare it with theirs).
-    fn key(&self) -> usize {
-        Arc::as_ptr(&self.shared).addr()
-    }
 }
 
-/// Batches a lane leaves queued for its thread's park, at most: a thread that never runs out
-/// of work still commits in groups of this size.
-const PARKED_MAX: usize = 64;
-
-thread_local! {
-    /// The lane (its key) whose queue this thread commits before it parks; 0: none.
-    static COMMITS_ON_PARK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
+/// Batches queued at most before a request commits them at once, rather than leaving them to
+/// the request waiting to commit.
+const GROUP_MAX: usize = 64;
 
 pub struct Hub {
     shared: Arc<Shared>,
@@ -248,6 +239,7 @@ impl Hub {
                 cfg: Arc::clone(&cfg),
                 pool: Arc::default(),
                 spare,
+                waiting: Arc::default(),
             }),
             shared,
             capture_shared,
