@@ -85,6 +85,33 @@ fn requests_queued_while_one_waits_to_commit_are_committed_with_it() {
 }
 
 #[test]
+fn regression_a_request_dropped_while_it_waited_to_commit_left_every_later_one_queued() {
+    // Its sender left (hyper drops the request) while it yielded: nothing committed the
+    // batches that queued behind it, and no later request committed either.
+    let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
+    let lane = hub.lane().expect("a hub has its lane");
+    runtime().block_on(async {
+        let (one, _gone) = record(1);
+        let (two, mut second) = record(2);
+        let mut waiting = Box::pin(lane.send(one));
+        assert!(
+            poll_once(&mut waiting).await.is_pending(),
+            "it yields first"
+        );
+        lane.send(two).await.expect("the hub takes it");
+        drop(waiting);
+        assert_eq!(
+            second.try_recv().map(|r| r.usable).ok(),
+            Some(1),
+            "committed when the waiting request went"
+        );
+        let (three, mut third) = record(3);
+        lane.send(three).await.expect("the hub takes it");
+        assert_eq!(third.try_recv().map(|r| r.usable).ok(), Some(1));
+    });
+}
+
+#[test]
 fn a_full_queue_is_committed_at_once() {
     let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
     let lane = hub.lane().expect("a hub has its lane");

@@ -141,11 +141,10 @@ impl Lane {
             // A request that queued earlier commits this one with its own, after its yield.
             return Ok(());
         }
+        // Commits when dropped: after the yield, or if this request is dropped meanwhile (its
+        // sender left), so that no later request is left waiting for it.
+        let _commits = Waiting(self);
         tokio::task::yield_now().await;
-        // Cleared before the commit looks at the queue: a record queued after this is either
-        // in that commit or finds no request waiting, and commits itself.
-        self.waiting.store(false, Ordering::Release);
-        self.commit();
         Ok(())
     }
 
@@ -162,6 +161,18 @@ impl Lane {
 /// Batches queued at most before a request commits them at once, rather than leaving them to
 /// the request waiting to commit.
 const GROUP_MAX: usize = 64;
+
+/// The request waiting to commit (see [`Lane::send`]): it commits when dropped.
+struct Waiting<'a>(&'a Lane);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        // Cleared before the commit looks at the queue: a record queued after this is either
+        // in that commit or finds no request waiting, and commits itself.
+        self.0.waiting.store(false, Ordering::Release);
+        self.0.commit();
+    }
+}
 
 pub struct Hub {
     shared: Arc<Shared>,
