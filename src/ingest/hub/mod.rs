@@ -168,8 +168,10 @@ struct Waiting<'a>(&'a Lane);
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         // Cleared before the commit looks at the queue: a record queued after this is either
-        // in that commit or finds no request waiting, and commits itself.
-        self.0.waiting.store(false, Ordering::Release);
+        // in that commit or finds no request waiting, and commits itself. (A swap, not a
+        // store: it reads the requests' swaps, so their queued batches are seen by the commit
+        // and by the thread it may leave them to.)
+        self.0.waiting.swap(false, Ordering::AcqRel);
         self.0.commit();
     }
 }
