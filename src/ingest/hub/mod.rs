@@ -150,7 +150,7 @@ impl Lane {
 
     /// Commits what is queued, unless another thread is committing (it commits it before it
     /// lets go); wakes the hub thread if batches are left, or the hub must stop.
-    pub fn commit(&self) {
+    fn commit(&self) {
         let left = self.shared.commit_queued() == Drained::Left;
         if left || self.shared.stopped() {
             let _ = self.wake.try_send(Validated::default());
