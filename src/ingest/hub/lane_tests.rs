@@ -2,7 +2,7 @@
 //! grouped with whatever queued meanwhile; no queued request waits unseen while threads race
 //! for the core; once the hub has ended, the lane says so.
 
-use super::{Hub, LaneClosed, NoOutput};
+use super::{Hub, Lane, LaneClosed, NoOutput};
 use crate::config::Settings;
 use crate::ingest::{Body, Record, Reply};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,6 +61,19 @@ async fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll
     std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *f).poll(cx))).await
 }
 
+/// `lane.send(rec)`, polled until it yields: the request waiting to commit.
+async fn waiting_to_commit(
+    lane: &Lane,
+    rec: Record,
+) -> std::pin::Pin<Box<impl std::future::Future<Output = Result<(), LaneClosed>> + '_>> {
+    let mut waiting = Box::pin(lane.send(rec));
+    assert!(
+        poll_once(&mut waiting).await.is_pending(),
+        "it yields first"
+    );
+    waiting
+}
+
 #[test]
 fn requests_queued_while_one_waits_to_commit_are_committed_with_it() {
     let hub = Hub::new(&Settings::default(), None, &[], Box::new(NoOutput), None);
@@ -68,11 +81,7 @@ fn requests_queued_while_one_waits_to_commit_are_committed_with_it() {
     runtime().block_on(async {
         let (one, mut first) = record(1);
         let (two, mut second) = record(2);
-        let mut waiting = Box::pin(lane.send(one));
-        assert!(
-            poll_once(&mut waiting).await.is_pending(),
-            "it yields first"
-        );
+        let waiting = waiting_to_commit(&lane, one).await;
         lane.send(two).await.expect("the hub takes it");
         assert!(
             matches!(second.try_recv(), Err(oneshot::error::TryRecvError::Empty)),
@@ -93,11 +102,7 @@ fn regression_a_request_dropped_while_it_waited_to_commit_left_every_later_one_q
     runtime().block_on(async {
         let (one, _gone) = record(1);
         let (two, mut second) = record(2);
-        let mut waiting = Box::pin(lane.send(one));
-        assert!(
-            poll_once(&mut waiting).await.is_pending(),
-            "it yields first"
-        );
+        let waiting = waiting_to_commit(&lane, one).await;
         lane.send(two).await.expect("the hub takes it");
         drop(waiting);
         assert_eq!(
@@ -117,11 +122,7 @@ fn a_full_queue_is_committed_at_once() {
     let lane = hub.lane().expect("a hub has its lane");
     runtime().block_on(async {
         let (one, _first) = record(1);
-        let mut waiting = Box::pin(lane.send(one));
-        assert!(
-            poll_once(&mut waiting).await.is_pending(),
-            "it yields first"
-        );
+        let waiting = waiting_to_commit(&lane, one).await;
         let mut answers = Vec::new();
         for line in 2..=super::GROUP_MAX as u64 {
             let (rec, answer) = record(line);
