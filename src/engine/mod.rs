@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod diff;
 mod dupkeys;
 pub mod facts;
+mod fastjson;
 pub mod lines;
 pub mod path;
 pub mod preview;

@@ -6,6 +6,7 @@ use crate::ecapi::schema::{Kind, ObjDef, ObjId, CORE};
 use crate::engine::any::{any_map, any_map_dups, any_seq, AnySeed, Dups};
 use crate::engine::canon::{self, ArrayHash, ObjectHash};
 use crate::engine::facts::{EventFacts, ItemTotals};
+use crate::engine::fastjson::Fast;
 use crate::engine::path::{PathStack, Seg};
 use crate::engine::preview::Preview;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -54,6 +55,8 @@ pub struct Walk {
     /// until `swap_events` hands them all over at once; `base` is the last record's first slot.
     keep: bool,
     base: usize,
+    /// Where the fast path unescapes strings, kept from record to record.
+    scratch: String,
 }
 
 impl Walk {
@@ -70,6 +73,7 @@ impl Walk {
             may_hold_controls: true,
             keep: false,
             base: 0,
+            scratch: String::new(),
         }
     }
 
@@ -79,9 +83,26 @@ impl Walk {
         // UTF-8 checked once for the whole record (SIMD) rather than string by string; a
         // record that is not UTF-8 is parsed from bytes, for the parser's own error.
         match simdutf8::basic::from_utf8(raw) {
-            Ok(text) => self.parse(serde_json::Deserializer::from_str(text)),
+            Ok(text) => {
+                if self.run_fast(text) {
+                    return Ok(());
+                }
+                // The fast path gave up: serde_json reads the record again, from the start.
+                self.used = self.base;
+                self.start(raw, reference_time);
+                self.parse(serde_json::Deserializer::from_str(text))
+            }
             Err(_) => self.parse(serde_json::Deserializer::from_slice(raw)),
         }
+    }
+
+    /// The fast path (`fastjson`): whether it read the whole record. When it did not, the
+    /// walk's state is meaningless and the record is to be read again.
+    fn run_fast(&mut self, text: &str) -> bool {
+        let mut de = Fast::new(text, std::mem::take(&mut self.scratch));
+        let read = RecordSeed { w: self }.deserialize(&mut de).is_ok() && de.end().is_ok();
+        self.scratch = de.into_scratch();
+        read
     }
 
     /// Forgets the last record.

@@ -1,0 +1,467 @@
+//! The walk's fast path: a serde `Deserializer` over JSON text already checked as UTF-8, for the
+//! JSON that senders write. It reads a record only where it gives the walk's visitors exactly
+//! the calls serde_json would (the same values, borrowed or unescaped alike) and otherwise gives
+//! up with `Bail`: malformed JSON, a number serde_json might round otherwise, a surrogate that is
+//! not half of a pair, nesting past `MAX_DEPTH`, or an error of a visitor. The walk then reads
+//! the record again with serde_json, from the start, for its verdict and its error message; the
+//! differential test in `walk_diff.rs` holds the two paths to the same outcome.
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// Nesting this deep is left to serde_json (whose own limit is 128).
+const MAX_DEPTH: u32 = 100;
+
+/// The fast path gave up; serde_json reads the record instead.
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+impl fmt::Display for Bail {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("left to serde_json")
+    }
+}
+
+impl std::error::Error for Bail {}
+
+impl de::Error for Bail {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Bail
+    }
+}
+
+/// The reader: the record's text, a position in it, and the buffer unescaped strings go to.
+pub(crate) struct Fast<'de> {
+    text: &'de str,
+    pos: usize,
+    depth: u32,
+    scratch: String,
+}
+
+impl<'de> Fast<'de> {
+    /// Reads `text`, unescaping into `scratch` (kept by the caller from record to record).
+    pub(crate) fn new(text: &'de str, scratch: String) -> Fast<'de> {
+        Fast {
+            text,
+            pos: 0,
+            depth: 0,
+            scratch,
+        }
+    }
+
+    pub(crate) fn into_scratch(self) -> String {
+        self.scratch
+    }
+
+    /// Only whitespace may follow the value.
+    pub(crate) fn end(&mut self) -> Result<(), Bail> {
+        self.skip_ws();
+        if self.pos == self.text.len() {
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn bytes(&self) -> &'de [u8] {
+        self.text.as_bytes()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `lit` (the rest of `true`, `false` or `null`).
+    fn literal(&mut self, lit: &[u8]) -> Result<(), Bail> {
+        if self
+            .bytes()
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(lit))
+        {
+            self.pos += lit.len();
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// The string whose opening quote was just consumed, handed to `v` borrowed when it holds
+    /// no escape (serde_json's `visit_borrowed_str`) and unescaped otherwise (`visit_str`).
+    fn string<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value, Bail> {
+        let start = self.pos;
+        let end = special(self.bytes(), start);
+        match self.bytes().get(end) {
+            Some(b'"') => {
+                self.pos = end + 1;
+                let text = self.text;
+                v.visit_borrowed_str(text.get(start..end).ok_or(Bail)?)
+            }
+            Some(b'\\') => {
+                self.unescape(start, end)?;
+                v.visit_str(&self.scratch)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// Unescapes the string from `start` (its first escape at `at`) into `scratch`, up to and
+    /// past its closing quote.
+    fn unescape(&mut self, start: usize, mut at: usize) -> Result<(), Bail> {
+        let text = self.text;
+        let bytes = self.bytes();
+        self.scratch.clear();
+        self.scratch.push_str(text.get(start..at).ok_or(Bail)?);
+        loop {
+            match bytes.get(at) {
+                Some(b'"') => {
+                    self.pos = at + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    let (c, len) = escape(bytes, at + 1)?;
+                    self.scratch.push(c);
+                    at += 1 + len;
+                }
+                Some(&b) if b >= 0x20 => {
+                    let end = special(bytes, at);
+                    self.scratch.push_str(text.get(at..end).ok_or(Bail)?);
+                    at = end;
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// A number, from its first character: `u64`, `i64` or `f64` as serde_json gives it, for
+    /// the numbers whose value serde_json's arithmetic and correct rounding agree on.
+    fn number<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value, Bail> {
+        let bytes = self.bytes();
+        let negative = bytes.get(self.pos) == Some(&b'-');
+        let mut at = self.pos + usize::from(negative);
+        let digits_start = at;
+        let mut significand: u64 = 0;
+        while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
+            significand = significand
+                .checked_mul(10)
+                .and_then(|s| s.checked_add(u64::from(d - b'0')))
+                .ok_or(Bail)?;
+            at += 1;
+        }
+        let int_digits = at - digits_start;
+        // One leading zero at most, and at least one digit.
+        if int_digits == 0 || (int_digits > 1 && bytes[digits_start] == b'0') {
+            return Err(Bail);
+        }
+        let mut exponent: i32 = 0;
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            let frac_start = at;
+            while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
+                significand = significand
+                    .checked_mul(10)
+                    .and_then(|s| s.checked_add(u64::from(d - b'0')))
+                    .ok_or(Bail)?;
+                at += 1;
+            }
+            if at == frac_start || at - frac_start > 22 {
+                return Err(Bail);
+            }
+            exponent = -i32::try_from(at - frac_start).map_err(|_| Bail)?;
+        }
+        let float = at > digits_start + int_digits;
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            // Exponents are rare in events; serde_json reads them.
+            return Err(Bail);
+        }
+        self.pos = at;
+        if !float {
+            return match (negative, significand) {
+                (false, s) => v.visit_u64(s),
+                // `-0` is a float to serde_json; so is a negative integer past i64.
+                (true, 0) => v.visit_f64(-0.0),
+                (true, s) => match i64::try_from(s) {
+                    Ok(s) => v.visit_i64(-s),
+                    Err(_) => Err(Bail),
+                },
+            };
+        }
+        // Exact as an f64, and divided once by an exact power of ten: one rounding, the same
+        // result serde_json's arithmetic (and any correctly rounded parser) gives.
+        if significand > 1 << 53 {
+            return Err(Bail);
+        }
+        #[allow(clippy::cast_precision_loss)] // exact: checked just above
+        let f = significand as f64 / POW10[exponent.unsigned_abs() as usize];
+        v.visit_f64(if negative { -f } else { f })
+    }
+
+    fn nest(&mut self) -> Result<(), Bail> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(Bail)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// After a visitor took a map or a sequence: the closing bracket, and nothing left over.
+    fn close(&mut self, bracket: u8) -> Result<(), Bail> {
+        self.depth -= 1;
+        self.skip_ws();
+        if self.peek() == Some(bracket) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+}
+
+/// 10⁰ … 10²², each exact as an f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The index of the first quote, backslash or control character at or after `at` (or the
+/// length), eight bytes at a time.
+fn special(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(chunk);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A byte's high bit is set where it is zero (or under 0x20 for `w`): exact for the
+        // lowest such byte, which is the only one used.
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        let found = found & HIGHS;
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The escape after a backslash at `at - 1`: the character and how many bytes it took (a
+/// surrogate pair takes two `\u` escapes).
+fn escape(bytes: &[u8], at: usize) -> Result<(char, usize), Bail> {
+    let c = match bytes.get(at) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => {
+            let first = hex4(bytes, at + 1)?;
+            if !(0xD800..0xDC00).contains(&first) {
+                // A lone trailing surrogate is no char: serde_json's to judge.
+                return char::from_u32(first).map(|c| (c, 5)).ok_or(Bail);
+            }
+            if bytes.get(at + 5..at + 7) != Some(b"\\u") {
+                return Err(Bail);
+            }
+            let second = hex4(bytes, at + 7)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return Err(Bail);
+            }
+            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            return char::from_u32(c).map(|c| (c, 11)).ok_or(Bail);
+        }
+        _ => return Err(Bail),
+    };
+    Ok((c, 1))
+}
+
+fn hex4(bytes: &[u8], at: usize) -> Result<u32, Bail> {
+    let digits = bytes.get(at..at + 4).ok_or(Bail)?;
+    digits.iter().try_fold(0u32, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return Err(Bail),
+        };
+        Ok(n << 4 | u32::from(v))
+    })
+}
+
+impl<'de> Deserializer<'de> for &mut Fast<'de> {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string(v)
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                self.nest()?;
+                let value = v.visit_map(Members {
+                    de: &mut *self,
+                    first: true,
+                })?;
+                self.close(b'}')?;
+                Ok(value)
+            }
+            Some(b'[') => {
+                self.pos += 1;
+                self.nest()?;
+                let value = v.visit_seq(Elements {
+                    de: &mut *self,
+                    first: true,
+                })?;
+                self.close(b']')?;
+                Ok(value)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(v),
+            Some(b't') => self.literal(b"true").and_then(|()| v.visit_bool(true)),
+            Some(b'f') => self.literal(b"false").and_then(|()| v.visit_bool(false)),
+            Some(b'n') => self.literal(b"null").and_then(|()| v.visit_unit()),
+            _ => Err(Bail),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// A member name: always a string (the caller has seen its opening quote).
+struct Name<'a, 'de>(&'a mut Fast<'de>);
+
+impl<'de> Deserializer<'de> for Name<'_, 'de> {
+    type Error = Bail;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
+        self.0.pos += 1;
+        self.0.string(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct Members<'a, 'de> {
+    de: &'a mut Fast<'de>,
+    first: bool,
+}
+
+impl<'de> MapAccess<'de> for Members<'_, 'de> {
+    type Error = Bail;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Bail> {
+        self.de.skip_ws();
+        match self.de.peek() {
+            Some(b'}') => return Ok(None),
+            Some(b',') if !self.first => {
+                self.de.pos += 1;
+                self.de.skip_ws();
+            }
+            _ if self.first => {}
+            _ => return Err(Bail),
+        }
+        self.first = false;
+        if self.de.peek() != Some(b'"') {
+            return Err(Bail);
+        }
+        seed.deserialize(Name(&mut *self.de)).map(Some)
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Bail> {
+        self.de.skip_ws();
+        if self.de.peek() != Some(b':') {
+            return Err(Bail);
+        }
+        self.de.pos += 1;
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+struct Elements<'a, 'de> {
+    de: &'a mut Fast<'de>,
+    first: bool,
+}
+
+impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
+    type Error = Bail;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Bail> {
+        self.de.skip_ws();
+        match self.de.peek() {
+            Some(b']') => return Ok(None),
+            Some(b',') if !self.first => {
+                self.de.pos += 1;
+            }
+            _ if self.first => {}
+            _ => return Err(Bail),
+        }
+        self.first = false;
+        // After a comma, `]` is no value: a trailing comma is left to serde_json there.
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::special;
+
+    #[test]
+    fn special_finds_the_first_quote_backslash_or_control_wherever_it_is() {
+        let naive = |s: &[u8], from: usize| {
+            (from..s.len())
+                .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
+                .unwrap_or(s.len())
+        };
+        for len in 0..40 {
+            for at in 0..=len {
+                for b in [b'"', b'\\', 0x00, 0x1f, b' ', 0x7f, 0x80, 0xc3, b'!', b']'] {
+                    let mut s = vec![b'a'; len];
+                    if at < len {
+                        s[at] = b;
+                    }
+                    // A second special after the first must not hide it.
+                    s.push(b'"');
+                    s.extend_from_slice(b"\\\x01");
+                    for from in 0..=at.min(len) {
+                        assert_eq!(special(&s, from), naive(&s, from), "{s:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+}
