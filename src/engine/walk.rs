@@ -102,6 +102,10 @@ impl Walk {
         let mut de = Fast::new(text, std::mem::take(&mut self.scratch));
         let read = RecordSeed { w: self }.deserialize(&mut de).is_ok() && de.end().is_ok();
         self.scratch = de.into_scratch();
+        // One huge escaped string is not kept for every record after it.
+        if self.scratch.capacity() > 1 << 16 {
+            self.scratch = String::new();
+        }
         read
     }
 

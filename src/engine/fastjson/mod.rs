@@ -6,7 +6,11 @@
 //! the record again with serde_json, from the start, for its verdict and its error message; the
 //! differential test in `walk_diff.rs` holds the two paths to the same outcome.
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Visitor};
+
+mod access;
+#[cfg(test)]
+mod tests;
 use std::fmt;
 
 /// Nesting this deep is left to serde_json (whose own limit is 128).
@@ -143,41 +147,26 @@ impl<'de> Fast<'de> {
     fn number<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value, Bail> {
         let bytes = self.bytes();
         let negative = bytes.get(self.pos) == Some(&b'-');
-        let mut at = self.pos + usize::from(negative);
-        let digits_start = at;
-        let mut significand: u64 = 0;
-        while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
-            significand = significand
-                .checked_mul(10)
-                .and_then(|s| s.checked_add(u64::from(d - b'0')))
-                .ok_or(Bail)?;
-            at += 1;
-        }
-        let int_digits = at - digits_start;
+        let start = self.pos + usize::from(negative);
+        let (mut at, mut significand) = digits(bytes, start, 0)?;
         // One leading zero at most, and at least one digit.
-        if int_digits == 0 || (int_digits > 1 && bytes[digits_start] == b'0') {
+        if at == start || (at - start > 1 && bytes[start] == b'0') {
             return Err(Bail);
         }
         let mut exponent: i32 = 0;
+        let mut float = false;
         if bytes.get(at) == Some(&b'.') {
-            at += 1;
-            let frac_start = at;
-            while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
-                significand = significand
-                    .checked_mul(10)
-                    .and_then(|s| s.checked_add(u64::from(d - b'0')))
-                    .ok_or(Bail)?;
-                at += 1;
-            }
-            if at == frac_start || at - frac_start > 22 {
+            let (end, s) = digits(bytes, at + 1, significand)?;
+            if end == at + 1 {
                 return Err(Bail);
             }
-            exponent = -i32::try_from(at - frac_start).map_err(|_| Bail)?;
+            exponent = -i32::try_from(end - at - 1).map_err(|_| Bail)?;
+            (at, significand, float) = (end, s, true);
         }
-        let float = at > digits_start + int_digits;
         if matches!(bytes.get(at), Some(b'e' | b'E')) {
-            // Exponents are rare in events; serde_json reads them.
-            return Err(Bail);
+            let (end, e) = explicit_exponent(bytes, at + 1)?;
+            exponent = exponent.checked_add(e).ok_or(Bail)?;
+            (at, float) = (end, true);
         }
         self.pos = at;
         if !float {
@@ -191,13 +180,7 @@ impl<'de> Fast<'de> {
                 },
             };
         }
-        // Exact as an f64, and divided once by an exact power of ten: one rounding, the same
-        // result serde_json's arithmetic (and any correctly rounded parser) gives.
-        if significand > 1 << 53 {
-            return Err(Bail);
-        }
-        #[allow(clippy::cast_precision_loss)] // exact: checked just above
-        let f = significand as f64 / POW10[exponent.unsigned_abs() as usize];
+        let f = float_value(significand, exponent)?;
         v.visit_f64(if negative { -f } else { f })
     }
 
@@ -221,6 +204,52 @@ impl<'de> Fast<'de> {
             Err(Bail)
         }
     }
+}
+
+/// The digits from `at` appended to `significand`; where they end. Past u64, `Bail`.
+fn digits(bytes: &[u8], mut at: usize, mut significand: u64) -> Result<(usize, u64), Bail> {
+    while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
+        significand = significand
+            .checked_mul(10)
+            .and_then(|s| s.checked_add(u64::from(d - b'0')))
+            .ok_or(Bail)?;
+        at += 1;
+    }
+    Ok((at, significand))
+}
+
+/// After an `e`: a sign perhaps, and one to three digits (more are serde_json's to read).
+fn explicit_exponent(bytes: &[u8], mut at: usize) -> Result<(usize, i32), Bail> {
+    let negative = bytes.get(at) == Some(&b'-');
+    if matches!(bytes.get(at), Some(b'-' | b'+')) {
+        at += 1;
+    }
+    let start = at;
+    let mut e: i32 = 0;
+    while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
+        if at - start == 3 {
+            return Err(Bail);
+        }
+        e = e * 10 + i32::from(d - b'0');
+        at += 1;
+    }
+    if at == start {
+        return Err(Bail);
+    }
+    Ok((at, if negative { -e } else { e }))
+}
+
+/// `significand × 10^exponent` for a significand exact as an f64 and a power of ten exact as
+/// one: a single rounding, so serde_json's arithmetic (the same multiplication or division)
+/// and any correctly rounded parser give this very value. Others are serde_json's to read.
+fn float_value(significand: u64, exponent: i32) -> Result<f64, Bail> {
+    if significand > 1 << 53 {
+        return Err(Bail);
+    }
+    let pow = POW10.get(exponent.unsigned_abs() as usize).ok_or(Bail)?;
+    #[allow(clippy::cast_precision_loss)] // exact: checked just above
+    let f = significand as f64;
+    Ok(if exponent >= 0 { f * pow } else { f / pow })
 }
 
 /// 10⁰ … 10²², each exact as an f64.
@@ -305,163 +334,4 @@ fn hex4(bytes: &[u8], at: usize) -> Result<u32, Bail> {
         };
         Ok(n << 4 | u32::from(v))
     })
-}
-
-impl<'de> Deserializer<'de> for &mut Fast<'de> {
-    type Error = Bail;
-
-    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b'"') => {
-                self.pos += 1;
-                self.string(v)
-            }
-            Some(b'{') => {
-                self.pos += 1;
-                self.nest()?;
-                let value = v.visit_map(Members {
-                    de: &mut *self,
-                    first: true,
-                })?;
-                self.close(b'}')?;
-                Ok(value)
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                self.nest()?;
-                let value = v.visit_seq(Elements {
-                    de: &mut *self,
-                    first: true,
-                })?;
-                self.close(b']')?;
-                Ok(value)
-            }
-            Some(b'-' | b'0'..=b'9') => self.number(v),
-            Some(b't') => self.literal(b"true").and_then(|()| v.visit_bool(true)),
-            Some(b'f') => self.literal(b"false").and_then(|()| v.visit_bool(false)),
-            Some(b'n') => self.literal(b"null").and_then(|()| v.visit_unit()),
-            _ => Err(Bail),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-/// A member name: always a string (the caller has seen its opening quote).
-struct Name<'a, 'de>(&'a mut Fast<'de>);
-
-impl<'de> Deserializer<'de> for Name<'_, 'de> {
-    type Error = Bail;
-
-    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
-        self.0.pos += 1;
-        self.0.string(v)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-struct Members<'a, 'de> {
-    de: &'a mut Fast<'de>,
-    first: bool,
-}
-
-impl<'de> MapAccess<'de> for Members<'_, 'de> {
-    type Error = Bail;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.de.pos += 1;
-                self.de.skip_ws();
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
-        }
-        self.first = false;
-        if self.de.peek() != Some(b'"') {
-            return Err(Bail);
-        }
-        seed.deserialize(Name(&mut *self.de)).map(Some)
-    }
-
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Bail> {
-        self.de.skip_ws();
-        if self.de.peek() != Some(b':') {
-            return Err(Bail);
-        }
-        self.de.pos += 1;
-        seed.deserialize(&mut *self.de)
-    }
-}
-
-struct Elements<'a, 'de> {
-    de: &'a mut Fast<'de>,
-    first: bool,
-}
-
-impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
-    type Error = Bail;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.de.pos += 1;
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
-        }
-        self.first = false;
-        // After a comma, `]` is no value: a trailing comma is left to serde_json there.
-        seed.deserialize(&mut *self.de).map(Some)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::special;
-
-    #[test]
-    fn special_finds_the_first_quote_backslash_or_control_wherever_it_is() {
-        let naive = |s: &[u8], from: usize| {
-            (from..s.len())
-                .find(|&i| s[i] == b'"' || s[i] == b'\\' || s[i] < 0x20)
-                .unwrap_or(s.len())
-        };
-        for len in 0..40 {
-            for at in 0..=len {
-                for b in [b'"', b'\\', 0x00, 0x1f, b' ', 0x7f, 0x80, 0xc3, b'!', b']'] {
-                    let mut s = vec![b'a'; len];
-                    if at < len {
-                        s[at] = b;
-                    }
-                    // A second special after the first must not hide it.
-                    s.push(b'"');
-                    s.extend_from_slice(b"\\\x01");
-                    for from in 0..=at.min(len) {
-                        assert_eq!(special(&s, from), naive(&s, from), "{s:?} from {from}");
-                    }
-                }
-            }
-        }
-    }
 }
