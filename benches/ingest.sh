@@ -149,39 +149,52 @@ echo "   sent $post_events, answered 200: $ok, engine counted $(field "$stats" "
 
 echo "== 3. TCP ingest, $tcp_events events (generated first, then streamed with cat); 3 interleaved rounds of: with the capture, without, check -j 2"
 "$bin" gen -n "$tcp_events" --seed 3 -o "$out/tcp.ndjson"
-# Streams the file to a fresh `watch` (extra arguments: its options); sets $secs_taken, $stats.
+# CPU time the whole machine was busy so far (user, nice, system, irq, softirq), in seconds:
+# the run's process, its sender, and the kernel's write-back of what it wrote.
+busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz}' /proc/stat; }
+since() { awk -v a="$1" -v b="$(busy)" 'BEGIN{printf "%.2f", b - a}'; }
+# Streams the file to a fresh `watch` (extra arguments: its options); sets $secs_taken, $stats,
+# $cpu_taken (machine CPU seconds).
 tcp_run() {
   # Earlier runs' captures and the file just written are flushed first, so that their
   # write-back is not counted against this run (it measured 2x here on a busy disk).
   sync
   start_watch "$@" --max-events "$tcp_events" tcp-listen://127.0.0.1:0
-  local start end
+  local start end cpu0
+  cpu0=$(busy)
   start=$(date +%s.%N)
   # The sender only copies bytes (bash's /dev/tcp): what is measured is ingest, not generation.
   cat "$out/tcp.ndjson" > "/dev/tcp/${addr%:*}/${addr##*:}"
   wait "$pid" || true
   end=$(date +%s.%N)
+  cpu_taken=$(since "$cpu0")
   stats=$(tail -1 "$out/watch.err")
   secs_taken=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')
 }
 best() { awk -v a="$1" -v b="$2" 'BEGIN{print (b == "" || a < b) ? a : b}'; }
-cap_best=""; nocap_best=""; check_best=""
+cap_best=""; nocap_best=""; check_best=""; cap_cpu_best=""; check_cpu_best=""
 for round in 1 2 3; do
   rm -f "$out/cap3.ndjson"
   tcp_run --capture "$out/cap3.ndjson"
-  cap_secs=$secs_taken
+  cap_secs=$secs_taken; cap_cpu=$cpu_taken
   proof="sent $tcp_events, counted $(field "$stats" "d['hub']['events']"), captured $(wc -l < "$out/cap3.ndjson")"
   rm -f "$out/cap3.ndjson"
   tcp_run
-  nocap_secs=$secs_taken
+  nocap_secs=$secs_taken; nocap_cpu=$cpu_taken
   sync
+  cpu0=$(busy)
   start=$(date +%s.%N)
   "$bin" check -j 2 --no-progress "$out/tcp.ndjson" > /dev/null || true
   end=$(date +%s.%N)
+  check_cpu=$(since "$cpu0")
   check_secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')
-  echo "   round $round: with the capture $cap_secs s ($proof); without $nocap_secs s; check -j 2 $check_secs s"
+  echo "   round $round: with the capture $cap_secs s, $cap_cpu CPU-s ($proof); without $nocap_secs s, $nocap_cpu CPU-s; check -j 2 $check_secs s, $check_cpu CPU-s"
   cap_best=$(best "$cap_secs" "$cap_best"); nocap_best=$(best "$nocap_secs" "$nocap_best"); check_best=$(best "$check_secs" "$check_best")
+  cap_cpu_best=$(best "$cap_cpu" "$cap_cpu_best"); check_cpu_best=$(best "$check_cpu" "$check_cpu_best")
 done
 per_s() { awk -v n="$tcp_events" -v s="$1" 'BEGIN{printf "%.0f", n/s}'; }
 echo "   best rounds: TCP ingest $(per_s "$cap_best") events/s with the capture, $(per_s "$nocap_best") without; check -j 2 on the same file $(per_s "$check_best") events/s"
 echo "   TCP ingest = $(awk -v t="$cap_best" -v c="$check_best" 'BEGIN{printf "%.2f", c/t}')x check -j 2 (without the capture: $(awk -v t="$nocap_best" -v c="$check_best" 'BEGIN{printf "%.2f", c/t}')x)"
+# What the machine's cores allow: ingest cannot take less than its CPU seconds over the cores.
+cores=$(nproc)
+echo "   machine CPU, least of the rounds: TCP ingest with the capture $cap_cpu_best s, check -j 2 $check_cpu_best s; with all $cores cores busy, TCP ingest could reach at most $(awk -v c="$check_best" -v n="$cores" -v t="$cap_cpu_best" 'BEGIN{printf "%.2f", c*n/t}')x check -j 2 here"
