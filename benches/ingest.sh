@@ -6,7 +6,8 @@
 #     machine falls on both alike; the best round of each is compared. Each round also runs
 #     hyper alone answering a fixed 200 (examples/hyper_fixed200.rs: the stack the endpoint is
 #     built on, without its work), and each run prints the server's CPU time per request
-#     (user + system, from /proc), which moves less with the machine's slow spells than req/s;
+#     (user + system, from /proc), which moves less with the machine's slow spells than req/s,
+#     and the whole machine's (the server, wrk and the kernel between them, from /proc/stat);
 #  2. a fixed number of POSTs (gen --to http://…), to prove nothing is lost: events accepted by
 #     the endpoint (200s) = events counted by the engine = lines in the capture file;
 #  3. TCP ingest of 1,000,000 events in events/s (generated to a file first, then streamed by
@@ -82,13 +83,19 @@ p99() { awk '$1=="99%"{print $2}' "$1"; }
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 # nginx's worker processes (the children of its master).
 nginx_workers() { awk -v m="$(cat "$out/nginx/nginx.pid")" '$4 == m {print $1}' /proc/[0-9]*/stat 2>/dev/null; }
-# load URL FILE PID…: wrk against URL into FILE; prints the PIDs' CPU µs per request.
+# CPU time the whole machine was busy so far (user, nice, system, irq, softirq), in seconds:
+# the run's process, its sender, and the kernel's write-back of what it wrote.
+busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz}' /proc/stat; }
+since() { awk -v a="$1" -v b="$(busy)" 'BEGIN{printf "%.2f", b - a}'; }
+# load URL FILE PID…: wrk against URL into FILE; prints the PIDs' CPU µs per request, and the
+# whole machine's (the server, wrk, the kernel between them).
 load() {
   local url=$1 file=$2; shift 2
-  local t0 t1; t0=$(ticks "$@")
+  local t0 t1 m0; t0=$(ticks "$@"); m0=$(busy)
   wrk -t2 -c32 -d"${secs}s" --latency -s "$out/post.lua" "$url" > "$file"
   t1=$(ticks "$@")
-  awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/{printf "%.1f", t / hz * 1e6 / $1}' "$file"
+  awk -v t=$((t1 - t0)) -v m="$(since "$m0")" -v hz="$(getconf CLK_TCK)" \
+    '/requests in/{printf "%.1f us CPU/request (machine %.1f us)", t / hz * 1e6 / $1, m * 1e6 / $1}' "$file"
 }
 
 echo "== 1. single-event POSTs, keep-alive, ${secs}s, 32 connections (wrk), capture on; nginx answering a fixed 200 to the same POSTs as the reference; 3 interleaved rounds"
@@ -97,7 +104,7 @@ for round in 1 2 3; do
   start_watch --capture "$out/cap1.ndjson" http-listen://127.0.0.1:0
   cpu=$(load "http://$addr/" "$out/wrk-$round.txt" "$pid")
   stop_watch
-  line="   round $round: endpoint $(rate "$out/wrk-$round.txt") req/s, p99 $(p99 "$out/wrk-$round.txt"), ${cpu} us CPU/request"
+  line="   round $round: endpoint $(rate "$out/wrk-$round.txt") req/s, p99 $(p99 "$out/wrk-$round.txt"), ${cpu}"
   line="$line; accepted $(field "$stats" "d['sources'][0]['records']"), counted $(field "$stats" "d['hub']['events']"), captured $(wc -l < "$out/cap1.ndjson")"
   rm -f "$out/cap1.ndjson"
   if awk -v a="$(rate "$out/wrk-$round.txt")" -v b="$best_ours" 'BEGIN{exit !(a > b)}'; then
@@ -112,14 +119,14 @@ for round in 1 2 3; do
   done
   cpu=$(load "http://$hyper_addr/" "$out/wrk-hyper-$round.txt" "$hyper_pid")
   kill "$hyper_pid"; wait "$hyper_pid" 2>/dev/null || true
-  line="$line; hyper alone $(rate "$out/wrk-hyper-$round.txt") req/s, ${cpu} us"
+  line="$line; hyper alone $(rate "$out/wrk-hyper-$round.txt") req/s, ${cpu}"
   if awk -v a="$(rate "$out/wrk-hyper-$round.txt")" -v b="$best_hyper" 'BEGIN{exit !(a > b)}'; then
     best_hyper=$(rate "$out/wrk-hyper-$round.txt")
   fi
   if [ -n "$nginx_port" ]; then
     # shellcheck disable=SC2046 # one argument per worker
     cpu=$(load "http://127.0.0.1:$nginx_port/" "$out/wrk-nginx-$round.txt" $(nginx_workers))
-    line="$line; nginx $(rate "$out/wrk-nginx-$round.txt") req/s, p99 $(p99 "$out/wrk-nginx-$round.txt"), ${cpu} us"
+    line="$line; nginx $(rate "$out/wrk-nginx-$round.txt") req/s, p99 $(p99 "$out/wrk-nginx-$round.txt"), ${cpu}"
     # The two runs of a round are seconds apart: their ratio is the least touched by the
     # machine's slow spells.
     line="$line; this round $(awk -v a="$(rate "$out/wrk-$round.txt")" -v b="$(rate "$out/wrk-nginx-$round.txt")" 'BEGIN{printf "%.2f", a/b}')x"
@@ -149,10 +156,6 @@ echo "   sent $post_events, answered 200: $ok, engine counted $(field "$stats" "
 
 echo "== 3. TCP ingest, $tcp_events events (generated first, then streamed with cat); 3 interleaved rounds of: with the capture, without, check -j 2"
 "$bin" gen -n "$tcp_events" --seed 3 -o "$out/tcp.ndjson"
-# CPU time the whole machine was busy so far (user, nice, system, irq, softirq), in seconds:
-# the run's process, its sender, and the kernel's write-back of what it wrote.
-busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz}' /proc/stat; }
-since() { awk -v a="$1" -v b="$(busy)" 'BEGIN{printf "%.2f", b - a}'; }
 # Streams the file to a fresh `watch` (extra arguments: its options); sets $secs_taken, $stats,
 # $cpu_taken (machine CPU seconds).
 tcp_run() {
