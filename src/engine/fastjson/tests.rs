@@ -9,6 +9,20 @@ fn read<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, Bail> {
     de.end().map(|()| value)
 }
 
+/// The fast path computes a float as serde_json does without its `float_roundtrip` feature; if
+/// a dependency ever turned that feature on, serde_json would round this number correctly and
+/// the fast path would no longer agree with it.
+#[test]
+fn serde_json_rounds_floats_without_float_roundtrip() {
+    let text = "7623584.2150889626";
+    let by_serde_json: f64 = serde_json::from_str(text).expect("a number");
+    let correctly_rounded: f64 = text.parse().expect("a number");
+    assert_eq!(read::<f64>(text).ok(), None, "not a method the walk calls");
+    let fast = super::float_value(76_235_842_150_889_626, -10).expect("in range");
+    assert_eq!(by_serde_json.to_bits(), fast.to_bits());
+    assert_ne!(by_serde_json.to_bits(), correctly_rounded.to_bits());
+}
+
 /// Only the methods the walk calls are read here; a seed calling any other (an option, a
 /// raw value, a number, an enum) is served by serde_json, whose readings of them differ
 /// from `deserialize_any`'s.
