@@ -6,7 +6,7 @@ use crate::ecapi::schema::{Kind, ObjDef, ObjId, CORE};
 use crate::engine::any::{any_map, any_map_dups, any_seq, AnySeed, Dups};
 use crate::engine::canon::{self, ArrayHash, ObjectHash};
 use crate::engine::facts::{EventFacts, ItemTotals};
-use crate::engine::fastjson::Fast;
+use crate::engine::fastjson::{Fast, Streak};
 use crate::engine::path::{PathStack, Seg};
 use crate::engine::preview::Preview;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -57,6 +57,8 @@ pub struct Walk {
     base: usize,
     /// Where the fast path unescapes strings, kept from record to record.
     scratch: String,
+    /// Whether the fast path is worth trying on the next record.
+    streak: Streak,
 }
 
 impl Walk {
@@ -74,6 +76,7 @@ impl Walk {
             keep: false,
             base: 0,
             scratch: String::new(),
+            streak: Streak::default(),
         }
     }
 
@@ -84,12 +87,16 @@ impl Walk {
         // record that is not UTF-8 is parsed from bytes, for the parser's own error.
         match simdutf8::basic::from_utf8(raw) {
             Ok(text) => {
-                if self.run_fast(text) {
-                    return Ok(());
+                if self.streak.worth_trying() {
+                    let read = self.run_fast(text);
+                    self.streak.tried(read);
+                    if read {
+                        return Ok(());
+                    }
+                    // The fast path gave up: serde_json reads the record again, from the start.
+                    self.used = self.base;
+                    self.start(raw, reference_time);
                 }
-                // The fast path gave up: serde_json reads the record again, from the start.
-                self.used = self.base;
-                self.start(raw, reference_time);
                 self.parse(serde_json::Deserializer::from_str(text))
             }
             Err(_) => self.parse(serde_json::Deserializer::from_slice(raw)),

@@ -123,6 +123,24 @@ fn every_path_agrees_on_every_record() {
     );
 }
 
+/// A run of records the fast path gives up on late (it then pauses, and serde_json reads the
+/// next ones untried), then ordinary traffic: the walk's outcomes stay serde_json's throughout.
+#[test]
+fn every_path_agrees_through_the_fast_paths_pauses() {
+    let late = br#"{"id":"late","event_type":"purchase","value":1,"currency_code":"USD","x":1e99}"#;
+    let lines = |seed, batch| -> Vec<Vec<u8>> {
+        traffic(seed, batch)
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let mut inputs: Vec<Vec<u8>> = vec![late.to_vec(); 20];
+    inputs.extend(lines(5, 1).into_iter().take(600));
+    inputs.extend(vec![late.to_vec(); 9]);
+    inputs.extend(lines(6, 3).into_iter().take(300));
+    compare_paths(&inputs);
+}
+
 /// Numbers and strings at the edges of what the fast path reads itself (`true`) or leaves to
 /// serde_json (`false`): either way, the walk's outcome is serde_json's.
 #[test]

@@ -34,6 +34,43 @@ impl de::Error for Bail {
     }
 }
 
+/// Records in a row the fast path gave up on before it pauses, and how many records it then
+/// leaves to serde_json untried.
+const GIVE_UP: u32 = 8;
+const PAUSE: u32 = 256;
+
+/// Whether the fast path is worth trying: after `GIVE_UP` records in a row it gave up on, the
+/// next `PAUSE` go straight to serde_json, so that a sender whose every record holds something
+/// the fast path leaves, late in the record (a number past 10^22, say), does not pay for two
+/// readings of each. The first record tried after a pause resumes it if it is given up too.
+#[derive(Debug, Default)]
+pub(crate) struct Streak {
+    given_up: u32,
+    paused: u32,
+}
+
+impl Streak {
+    pub(crate) fn worth_trying(&mut self) -> bool {
+        if self.paused > 0 {
+            self.paused -= 1;
+            false
+        } else {
+            true
+        }
+    }
+
+    pub(crate) fn tried(&mut self, read: bool) {
+        if read {
+            self.given_up = 0;
+        } else {
+            self.given_up = self.given_up.saturating_add(1);
+            if self.given_up >= GIVE_UP {
+                self.paused = PAUSE;
+            }
+        }
+    }
+}
+
 /// The reader: the record's text, a position in it, and the buffer unescaped strings go to.
 pub(crate) struct Fast<'de> {
     text: &'de str,

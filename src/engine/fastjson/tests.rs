@@ -1,6 +1,6 @@
 //! The fast path's own tests; the differential tests against serde_json are in `walk_diff.rs`.
 
-use super::{special, Bail, Fast};
+use super::{special, Bail, Fast, Streak, GIVE_UP, PAUSE};
 use serde::Deserialize;
 
 fn read<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, Bail> {
@@ -65,4 +65,37 @@ fn special_finds_the_first_quote_backslash_or_control_wherever_it_is() {
             }
         }
     }
+}
+
+#[test]
+fn the_fast_path_pauses_after_records_it_gave_up_on_in_a_row() {
+    let mut streak = Streak::default();
+    // Fewer than GIVE_UP in a row, then one read: no pause.
+    for _ in 1..GIVE_UP {
+        assert!(streak.worth_trying());
+        streak.tried(false);
+    }
+    assert!(streak.worth_trying());
+    streak.tried(true);
+    for _ in 1..GIVE_UP {
+        assert!(streak.worth_trying());
+        streak.tried(false);
+    }
+    // The GIVE_UP-th in a row: PAUSE records untried.
+    assert!(streak.worth_trying());
+    streak.tried(false);
+    for _ in 0..PAUSE {
+        assert!(!streak.worth_trying());
+    }
+    // Tried again; given up again, it pauses again at once.
+    assert!(streak.worth_trying());
+    streak.tried(false);
+    assert!(!streak.worth_trying());
+    for _ in 1..PAUSE {
+        assert!(!streak.worth_trying());
+    }
+    // Read, it is tried from then on.
+    assert!(streak.worth_trying());
+    streak.tried(true);
+    assert!(streak.worth_trying());
 }
