@@ -60,6 +60,7 @@ macro_rules! leave_to_serde_json {
 impl<'de> Deserializer<'de> for &mut Fast<'de> {
     type Error = Bail;
 
+    #[inline]
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.skip_ws();
         match self.peek() {
@@ -95,6 +96,7 @@ impl<'de> Deserializer<'de> for &mut Fast<'de> {
         }
     }
 
+    #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.skip_ws();
         if self.peek() != Some(b'"') {
@@ -104,10 +106,12 @@ impl<'de> Deserializer<'de> for &mut Fast<'de> {
         self.string(v)
     }
 
+    #[inline]
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.deserialize_str(v)
     }
 
+    #[inline]
     fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.deserialize_str(v)
     }
@@ -121,19 +125,23 @@ struct Name<'a, 'de>(&'a mut Fast<'de>);
 impl<'de> Deserializer<'de> for Name<'_, 'de> {
     type Error = Bail;
 
+    #[inline]
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.0.pos += 1;
         self.0.string(v)
     }
 
+    #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.deserialize_any(v)
     }
 
+    #[inline]
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.deserialize_any(v)
     }
 
+    #[inline]
     fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bail> {
         self.deserialize_any(v)
     }
@@ -149,6 +157,7 @@ struct Members<'a, 'de> {
 impl<'de> MapAccess<'de> for Members<'_, 'de> {
     type Error = Bail;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -170,6 +179,7 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         seed.deserialize(Name(&mut *self.de)).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Bail> {
         self.de.skip_ws();
         if self.de.peek() != Some(b':') {
@@ -188,6 +198,7 @@ struct Elements<'a, 'de> {
 impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
     type Error = Bail;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,

@@ -50,6 +50,7 @@ pub(crate) struct Streak {
 }
 
 impl Streak {
+    #[inline]
     pub(crate) fn worth_trying(&mut self) -> bool {
         if self.paused > 0 {
             self.paused -= 1;
@@ -59,6 +60,7 @@ impl Streak {
         }
     }
 
+    #[inline]
     pub(crate) fn tried(&mut self, read: bool) {
         if read {
             self.given_up = 0;
@@ -104,14 +106,17 @@ impl<'de> Fast<'de> {
         }
     }
 
+    #[inline]
     fn bytes(&self) -> &'de [u8] {
         self.text.as_bytes()
     }
 
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.bytes().get(self.pos).copied()
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.pos += 1;
@@ -119,6 +124,7 @@ impl<'de> Fast<'de> {
     }
 
     /// Consumes `lit` (the rest of `true`, `false` or `null`).
+    #[inline]
     fn literal(&mut self, lit: &[u8]) -> Result<(), Bail> {
         if self
             .bytes()
@@ -134,6 +140,7 @@ impl<'de> Fast<'de> {
 
     /// The string whose opening quote was just consumed, handed to `v` borrowed when it holds
     /// no escape (serde_json's `visit_borrowed_str`) and unescaped otherwise (`visit_str`).
+    #[inline]
     fn string<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value, Bail> {
         let start = self.pos;
         let end = special(self.bytes(), start);
@@ -179,9 +186,19 @@ impl<'de> Fast<'de> {
         }
     }
 
-    /// A number, from its first character: `u64`, `i64` or `f64` as serde_json gives it, for
-    /// the numbers whose value serde_json's arithmetic and correct rounding agree on.
+    /// A number, from its first character: `u64`, `i64` or `f64` as serde_json gives it.
+    #[inline]
     fn number<V: Visitor<'de>>(&mut self, v: V) -> Result<V::Value, Bail> {
+        match self.scan_number()? {
+            Number::U64(n) => v.visit_u64(n),
+            Number::I64(n) => v.visit_i64(n),
+            Number::F64(n) => v.visit_f64(n),
+        }
+    }
+
+    /// The number here, for the numbers whose value the fast path computes as serde_json does
+    /// (one visitor-independent copy of the code, as serde_json's `ParserNumber`).
+    fn scan_number(&mut self) -> Result<Number, Bail> {
         let bytes = self.bytes();
         let negative = bytes.get(self.pos) == Some(&b'-');
         let start = self.pos + usize::from(negative);
@@ -206,21 +223,19 @@ impl<'de> Fast<'de> {
             (at, float) = (end, true);
         }
         self.pos = at;
-        if !float {
-            return match (negative, significand) {
-                (false, s) => v.visit_u64(s),
-                // `-0` is a float to serde_json; so is a negative integer past i64.
-                (true, 0) => v.visit_f64(-0.0),
-                (true, s) => match i64::try_from(s) {
-                    Ok(s) => v.visit_i64(-s),
-                    Err(_) => Err(Bail),
-                },
-            };
+        if float {
+            let f = float_value(significand, exponent)?;
+            return Ok(Number::F64(if negative { -f } else { f }));
         }
-        let f = float_value(significand, exponent)?;
-        v.visit_f64(if negative { -f } else { f })
+        match (negative, significand) {
+            (false, s) => Ok(Number::U64(s)),
+            // `-0` is a float to serde_json; so is a negative integer past i64.
+            (true, 0) => Ok(Number::F64(-0.0)),
+            (true, s) => i64::try_from(s).map(|s| Number::I64(-s)).map_err(|_| Bail),
+        }
     }
 
+    #[inline]
     fn nest(&mut self) -> Result<(), Bail> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -231,6 +246,7 @@ impl<'de> Fast<'de> {
     }
 
     /// After a visitor took a map or a sequence: the closing bracket, and nothing left over.
+    #[inline]
     fn close(&mut self, bracket: u8) -> Result<(), Bail> {
         self.depth -= 1;
         self.skip_ws();
@@ -243,7 +259,15 @@ impl<'de> Fast<'de> {
     }
 }
 
+/// A number as serde_json hands it to a visitor.
+enum Number {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
 /// The digits from `at` appended to `significand`; where they end. Past u64, `Bail`.
+#[inline]
 fn digits(bytes: &[u8], mut at: usize, mut significand: u64) -> Result<(usize, u64), Bail> {
     while let Some(&d @ b'0'..=b'9') = bytes.get(at) {
         significand = significand
@@ -281,6 +305,7 @@ fn explicit_exponent(bytes: &[u8], mut at: usize) -> Result<(usize, i32), Bail> 
 /// multiplication or division by a power of ten exact as an f64. For a significand over 2^53
 /// that is not always the correctly rounded value, but it is serde_json's, bit for bit.
 /// Exponents past ±22 are serde_json's to read.
+#[inline]
 fn float_value(significand: u64, exponent: i32) -> Result<f64, Bail> {
     let pow = POW10.get(exponent.unsigned_abs() as usize).ok_or(Bail)?;
     #[allow(clippy::cast_precision_loss)] // rounded as serde_json rounds it
@@ -296,6 +321,7 @@ const POW10: [f64; 23] = [
 
 /// The index of the first quote, backslash or control character at or after `at` (or the
 /// length), eight bytes at a time.
+#[inline]
 fn special(bytes: &[u8], mut at: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
