@@ -149,6 +149,26 @@ impl<'de> Deserializer<'de> for Name<'_, 'de> {
     leave_to_serde_json!();
 }
 
+impl Fast<'_> {
+    /// Before an object's member or an array's element: whether one follows (`false` at the
+    /// closing `bracket`, left for `close`), past the comma that must separate it from the last.
+    #[inline]
+    fn next_item(&mut self, first: &mut bool, bracket: u8) -> Result<bool, Bail> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b) if b == bracket => return Ok(false),
+            Some(b',') if !*first => {
+                self.pos += 1;
+                self.skip_ws();
+            }
+            _ if *first => {}
+            _ => return Err(Bail),
+        }
+        *first = false;
+        Ok(true)
+    }
+}
+
 struct Members<'a, 'de> {
     de: &'a mut Fast<'de>,
     first: bool,
@@ -162,17 +182,9 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.de.pos += 1;
-                self.de.skip_ws();
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
+        if !self.de.next_item(&mut self.first, b'}')? {
+            return Ok(None);
         }
-        self.first = false;
         if self.de.peek() != Some(b'"') {
             return Err(Bail);
         }
@@ -203,16 +215,9 @@ impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Bail> {
-        self.de.skip_ws();
-        match self.de.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => {
-                self.de.pos += 1;
-            }
-            _ if self.first => {}
-            _ => return Err(Bail),
+        if !self.de.next_item(&mut self.first, b']')? {
+            return Ok(None);
         }
-        self.first = false;
         // After a comma, `]` is no value: a trailing comma is left to serde_json there.
         seed.deserialize(&mut *self.de).map(Some)
     }
