@@ -326,7 +326,12 @@ fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
 
 /// An answer of JSON text, already terminal-safe.
 fn json_text(status: StatusCode, text: String) -> HttpResponse {
-    let mut r = HttpResponse::new(Full::new(Bytes::from(text)));
+    json_bytes(status, Bytes::from(text))
+}
+
+/// An answer of JSON text (as bytes), already terminal-safe.
+fn json_bytes(status: StatusCode, text: Bytes) -> HttpResponse {
+    let mut r = HttpResponse::new(Full::new(text));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -374,6 +379,10 @@ pub fn respond(reply: &Reply) -> HttpResponse {
         );
     }
     body.push(b'}');
+    // ASCII without DEL (the common case) has nothing to escape, nor to check as UTF-8.
+    if crate::jsontext::bytes_within(&body, 0, 0x7e) {
+        return json_bytes(status, Bytes::from(body));
+    }
     json_text(
         status,
         crate::jsontext::escaped(String::from_utf8(body).unwrap_or_default()),

@@ -86,3 +86,48 @@ fn secrets_compare_whole() {
     assert!(!same_secret(b"abc", b"abd"));
     assert!(!same_secret(b"abc", b"ab"));
 }
+
+/// The body of an answer, as text.
+fn answer_text(r: HttpResponse) -> String {
+    use http_body_util::BodyExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let body = rt
+        .block_on(r.into_body().collect())
+        .expect("a full body")
+        .to_bytes();
+    String::from_utf8(body.to_vec()).expect("UTF-8")
+}
+
+#[test]
+fn an_answer_is_terminal_safe_whatever_its_entries_hold() {
+    // ASCII without DEL goes out as written; DEL, C1 controls and bidi overrides are escaped
+    // (entries are written escaped already: this is the answer's own net).
+    for (entry, want) in [
+        (r#"{"id":"plain"}"#, r#"{"id":"plain"}"#),
+        ("{\"id\":\"a\u{7f}b\"}", r#"{"id":"a\u007fb"}"#),
+        (
+            "{\"id\":\"a\u{7f}b\u{9b}c\u{202e}d\"}",
+            r#"{"id":"a\u007fb\u009bc\u202ed"}"#,
+        ),
+        ("{\"id\":\"caf\u{e9}\"}", "{\"id\":\"caf\u{e9}\"}"),
+    ] {
+        let reply = Reply {
+            events: entry.as_bytes().to_vec(),
+            usable: 1,
+            by_status: [1, 0, 0, 0],
+            ..Reply::default()
+        };
+        let r = respond(&reply);
+        assert_eq!(r.status(), StatusCode::OK);
+        let text = answer_text(r);
+        assert_eq!(
+            text,
+            format!(r#"{{"status":200,"received":1,"events":[{want}]}}"#)
+        );
+        let parsed: Value = serde_json::from_str(&text).expect("JSON");
+        let sent: Value = serde_json::from_str(entry).expect("JSON");
+        assert_eq!(parsed["events"][0], sent, "the same JSON, escaped or not");
+    }
+}
