@@ -61,8 +61,6 @@ where
 {
     let wait = opts.limits.body_timeout;
     let deadline = std::time::Instant::now() + wait;
-    let declared = declared_length(&parts.headers)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(opts.max_body));
     let gate = &info.gate;
     let mut held = None;
     let mut body = body;
@@ -102,8 +100,11 @@ where
         }
         if let Some(first) = first.take() {
             // Room for what came, or for the declared length up to 64 KiB (a sender's
-            // declaration alone does not make a large buffer).
-            out.reserve(declared.unwrap_or(0).min(64 * 1024).max(size));
+            // declaration alone does not make a large buffer). Looked up only here: most
+            // bodies come in one frame.
+            let declared = declared_length(&parts.headers)
+                .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            out.reserve(declared.min(opts.max_body).min(64 * 1024).max(size));
             out.extend_from_slice(&first);
         }
         out.extend_from_slice(&data);
