@@ -18,7 +18,7 @@ pub fn plainly_valid(s: &str) -> bool {
     else {
         return false;
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     let host = match authority.split_once(':') {
         Some((host, port)) => {
