@@ -1,7 +1,5 @@
 //! JSON paths kept as a stack while walking, rendered to text only when a finding needs one.
 
-use std::fmt::Write as _;
-
 #[derive(Clone, Copy, Debug)]
 pub enum Seg {
     Field(&'static str),
@@ -38,13 +36,25 @@ impl PathStack {
     }
 
     /// `$.user_data.address[0].city`, with `extra` appended as a member name when given.
+    /// Sized at once (a plain `extra` fits): every event of a stale capture has a path made.
     pub fn render(&self, extra: Option<&str>) -> String {
-        let mut out = String::from("$");
+        let size = self
+            .segs
+            .iter()
+            .map(|seg| match seg {
+                Seg::Field(name) => name.len() + 1,
+                Seg::Index(_) => 12,
+            })
+            .sum::<usize>();
+        let mut out = String::with_capacity(1 + size + extra.map_or(0, |name| name.len() + 1));
+        out.push('$');
         for seg in &self.segs {
             match seg {
                 Seg::Field(name) => push_member(&mut out, name),
                 Seg::Index(i) => {
-                    let _ = write!(out, "[{i}]");
+                    out.push('[');
+                    out.push_str(itoa::Buffer::new().format(*i));
+                    out.push(']');
                 }
             }
         }
@@ -91,5 +101,9 @@ mod tests {
             p.render(Some("\u{1b}[2J")),
             "$.user_data.address[0][\"\\u001b[2J\"]"
         );
+        p.pop();
+        p.push(Seg::Index(u32::MAX));
+        p.push(Seg::Index(10));
+        assert_eq!(p.render(None), "$.user_data.address[4294967295][10]");
     }
 }
