@@ -30,7 +30,7 @@ impl Report for At<'_> {
     fn report(&mut self, code: Code, message: impl Into<Message>, hint: Option<String>) {
         let value = match self.shown {
             Shown::Str(s) => json_string(s),
-            Shown::Num(Num::Int(i)) => i.to_string(),
+            Shown::Num(Num::Int(i)) => itoa::Buffer::new().format(i).to_owned(),
             Shown::Num(Num::Float(f)) => format_number(f),
         };
         self.w
