@@ -304,7 +304,7 @@ fn zero_events_write_nothing() {
     assert_eq!(s.lines, 0);
 }
 
-/// `cargo test --release --lib gen::tests::throughput -- --ignored --nocapture`
+/// `cargo test --profile test-opt --lib gen::tests::throughput -- --ignored --nocapture`
 #[test]
 #[ignore = "timing, run in release mode"]
 fn throughput() {
