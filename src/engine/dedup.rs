@@ -129,13 +129,10 @@ impl Dedup {
             variants: 0,
         };
         self.last_other_space = false;
-        let (key, entry) = match self.first.shard(id_key).entry(id_key) {
-            Entry_::Vacant(v) => {
-                v.insert(fresh);
-                return Verdict::New;
-            }
-            Entry_::Occupied(o) if o.get().data_set == data_set => (id_key, o.into_mut()),
-            Entry_::Occupied(_) => {
+        let (key, entry) = match self.first.shard(id_key).find_or_insert(id_key, || fresh) {
+            (_, true) => return Verdict::New,
+            (entry, false) if entry.data_set == data_set => (id_key, entry),
+            (_, false) => {
                 // Another id space: keyed by both hashes (the id's own seeded by the set's).
                 let key = xxh3_128_with_seed(p.id.as_bytes(), data_set);
                 let verdict = match self.other.entry(key) {

@@ -9,6 +9,7 @@ pub mod diff;
 mod dupkeys;
 pub mod facts;
 mod fastjson;
+mod idtable;
 pub mod lines;
 pub mod path;
 pub mod preview;

@@ -1,25 +1,26 @@
 //! The dedup index's table of ids, in shards that grow one at a time.
 //!
-//! A hash table grows by moving every entry into a table twice its size, all at once: at a
-//! million ids, 64 MB moved into 128 MB of new memory, while the committing thread (and every
+//! A hash table grows by moving every key into a table twice its size, all at once: at a
+//! million ids, 32 MB moved into 64 MB of new memory, while the committing thread (and every
 //! validator queued behind it, and every HTTP sender waiting for its answer) waits. Split into
 //! shards of equal shares, the table would still grow all at once: each shard reaches its
 //! limit at about the same count. So shard `j` takes about `2^(j/16)` parts of the ids: the
 //! shards reach their limits a sixteenth of a doubling apart, and each growth moves a
-//! sixteenth of the entries or so. The same work, in pieces, spread out.
+//! sixteenth of the keys or so. The same work, in pieces, spread out. (Each shard is an
+//! [`IdTable`], whose values do not move at all.)
 
-use crate::fasthash::FastMap;
+use super::idtable::IdTable;
 
 const SHARDS: usize = 16;
 
 /// Top bits of a key that choose its shard (the maps hash the low 64 bits).
 const ROUTE_BITS: u32 = 10;
 
-/// Shards of `FastMap<u128, V>`, keyed by seeded 128-bit hashes.
+/// Shards of `IdTable<V>`, keyed by seeded 128-bit hashes.
 pub struct Shards<V> {
     /// The shard of each value of a key's top `ROUTE_BITS` bits.
     route: [u8; ROUTES],
-    maps: [FastMap<u128, V>; SHARDS],
+    maps: [IdTable<V>; SHARDS],
 }
 
 const ROUTES: usize = 1 << ROUTE_BITS;
@@ -28,7 +29,7 @@ impl<V> Default for Shards<V> {
     fn default() -> Self {
         Shards {
             route: route(),
-            maps: std::array::from_fn(|_| FastMap::default()),
+            maps: std::array::from_fn(|_| IdTable::default()),
         }
     }
 }
@@ -53,7 +54,7 @@ fn route() -> [u8; ROUTES] {
 impl<V> Shards<V> {
     /// The shard that holds `key`.
     #[inline]
-    pub fn shard(&mut self, key: u128) -> &mut FastMap<u128, V> {
+    pub fn shard(&mut self, key: u128) -> &mut IdTable<V> {
         // In range by construction (the shift leaves `ROUTE_BITS` bits; routes name shards
         // below `SHARDS`): the `%`s only spare the bounds checks.
         let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
@@ -61,13 +62,13 @@ impl<V> Shards<V> {
     }
 
     pub fn len(&self) -> usize {
-        self.maps.iter().map(FastMap::len).sum()
+        self.maps.iter().map(IdTable::len).sum()
     }
 
     /// Entries the shards have room for without growing.
     #[cfg(test)]
     fn capacities(&self) -> Vec<usize> {
-        self.maps.iter().map(FastMap::capacity).collect()
+        self.maps.iter().map(IdTable::capacity).collect()
     }
 }
 
@@ -98,7 +99,7 @@ mod tests {
         let mut growths = Vec::new();
         for n in 1..=300_000u32 {
             let key = rng.u128(..);
-            s.shard(key).insert(key, n);
+            s.shard(key).find_or_insert(key, || n);
             let now = s.capacities();
             if now != before {
                 growths.push(n);
