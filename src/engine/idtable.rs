@@ -128,7 +128,8 @@ impl<V> IdTable<V> {
         match self.values.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(v),
             _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
+                // The first chunk grows as it fills, so that a small table stays small.
+                let mut chunk = Vec::with_capacity(if self.values.is_empty() { 0 } else { CHUNK });
                 chunk.push(v);
                 self.values.push(chunk);
             }
