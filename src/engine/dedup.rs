@@ -83,7 +83,6 @@ pub struct Probe<'a> {
     pub at: Occurrence,
 }
 
-#[derive(Default)]
 pub struct Dedup {
     window_secs: Option<i64>,
     /// Per-process seed of the key hash: ids are chosen by senders.
@@ -105,7 +104,10 @@ impl Dedup {
         Dedup {
             window_secs: window.map(|w| i64::try_from(w.as_secs()).unwrap_or(i64::MAX)),
             seed: fastrand::u64(..),
-            ..Dedup::default()
+            first: Shards::default(),
+            other: FastMap::default(),
+            variants: FastMap::default(),
+            last_other_space: false,
         }
     }
 
@@ -269,9 +271,10 @@ mod tests {
         let mut d = Dedup::new(None);
         let mut first_set: HashMap<String, String> = HashMap::new();
         let mut seen = Seen::new();
-        for line in 1..20_000u64 {
+        // Ids in thousands: each seen about three times, and every shard of the index grows.
+        for line in 1..60_000u64 {
             let ds = ["a", "b", "c"][rng.usize(..3)].to_owned();
-            let id = rng.u32(..400).to_string();
+            let id = rng.u32(..20_000).to_string();
             let content = rng.u64(..3);
             let verdict = d.check(&probe(&ds, &id, content, line));
             let (want, want_other) = match seen.get_mut(&(ds.clone(), id.clone())) {

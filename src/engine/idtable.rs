@@ -1,12 +1,13 @@
 //! One shard of the dedup index: ids (seeded 128-bit hashes) to values, insert and look up
 //! only. At a million ids the index is far larger than any cache, so what an event costs is
 //! the memory it touches: a general hash table touches its control bytes and then, elsewhere,
-//! the entry. Here a 64-byte line holds four keys and where their values are; values are kept
-//! apart in insertion order (appended where the last one was written), so a new id costs one
-//! line.
+//! the entry. Here a 64-byte line holds four keys and where their values are, and values are
+//! kept apart in insertion order (appended where the last one was written): an id costs the
+//! line its search starts on, and seldom the next.
 //!
 //! A key is kept as its low 96 bits: two of a million seeded hashes share them with a
-//! probability under 10^-17.
+//! probability under 10^-17. (The top bits choose the shard: see `shards`.) A table holds
+//! fewer than 2^32 - 1 ids, some 200 GB of them.
 
 /// Four keys, and the index of each one's value (`EMPTY` for a free slot).
 #[derive(Clone, Copy)]
@@ -22,11 +23,11 @@ const FREE: Bucket = Bucket {
     values: [EMPTY; 4],
 };
 
-/// Values are kept in chunks of this many, so that they never move.
+/// Values are kept in chunks of this many, so that growing moves none but the first chunk's.
 const CHUNK: usize = 4096;
 
 /// At most this share of the slots is used (in sixteenths): beyond, a search goes through more
-/// lines (at 11/16 two on average when full, against four at 13/16).
+/// lines (for an id not there, two on average when 11/16 are used, against four at 13/16).
 const LOAD_16THS: usize = 11;
 
 pub struct IdTable<V> {
@@ -46,13 +47,14 @@ impl<V> Default for IdTable<V> {
     }
 }
 
-/// The stored part of a key, and the low 64 bits, which choose its first bucket.
+/// The stored part of a key.
 fn stored(key: u128) -> [u32; 3] {
     [key as u32, (key >> 32) as u32, (key >> 64) as u32]
 }
 
+/// The bucket a key's search starts at: chosen by its low bits.
 fn home(k: [u32; 3], mask: usize) -> usize {
-    ((u64::from(k[1]) << 32 | u64::from(k[0])) as usize) & mask
+    ((u64::from(k[1]) << 32) | u64::from(k[0])) as usize & mask
 }
 
 impl<V> IdTable<V> {
@@ -68,6 +70,9 @@ impl<V> IdTable<V> {
     /// The value under `key`, if any.
     #[cfg(test)]
     pub fn get(&self, key: u128) -> Option<&V> {
+        if self.buckets.is_empty() {
+            return None;
+        }
         let index = self.find(stored(key)).ok()?;
         self.value(index)
     }
@@ -100,7 +105,8 @@ impl<V> IdTable<V> {
     }
 
     /// Where `k` is: the index of its value; or, if it is not there, the free slot (bucket and
-    /// slot) where it goes. Slots are never freed, so a search ends at the first free one.
+    /// slot) where it goes. Slots are never freed, so a search ends at the first free one. The
+    /// table must have buckets.
     #[inline]
     fn find(&self, k: [u32; 3]) -> Result<u32, (usize, usize)> {
         let mask = self.buckets.len().wrapping_sub(1);
@@ -119,12 +125,15 @@ impl<V> IdTable<V> {
             }
             b = (b + 1) & mask;
         }
-        Err((usize::MAX, 0))
+        unreachable!("an id table is never full")
     }
 
     /// Appends a value; its index.
     fn push(&mut self, v: V) -> u32 {
-        let index = self.len as u32;
+        let index = u32::try_from(self.len)
+            .ok()
+            .filter(|index| *index != EMPTY)
+            .expect("an id table holds fewer than 2^32 - 1 ids");
         match self.values.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(v),
             _ => {
@@ -214,6 +223,25 @@ mod tests {
             );
         }
         assert_eq!(table.len(), 500);
+    }
+
+    /// Keys that differ in one of the stored words only are told apart, whichever word; keys
+    /// that differ above the stored 96 bits are one key.
+    #[test]
+    fn every_stored_word_tells_keys_apart() {
+        let mut table: IdTable<u32> = IdTable::default();
+        assert_eq!(table.get(7), None);
+        let base: u128 = 0x0123_4567_89ab_cdef_0011_2233_4455_6677;
+        for (n, word) in (0..3).enumerate() {
+            let key = base ^ (1u128 << (32 * word + 5));
+            assert!(table.find_or_insert(key, || n as u32).1, "word {word}");
+        }
+        assert!(table.find_or_insert(base, || 9).1);
+        assert_eq!(table.len(), 4);
+        assert_eq!(
+            table.find_or_insert(base ^ (1 << 100), || 10),
+            (&mut 9, false)
+        );
     }
 
     /// A value changed in place stays changed, wherever growth moves its key.

@@ -7,7 +7,7 @@
 //! limit at about the same count. So shard `j` takes about `2^(j/16)` parts of the ids: the
 //! shards reach their limits a sixteenth of a doubling apart, and each growth moves a
 //! sixteenth of the keys or so. The same work, in pieces, spread out. (Each shard is an
-//! [`IdTable`], whose values do not move at all.)
+//! [`IdTable`], whose growth moves keys only.)
 
 use super::idtable::IdTable;
 
