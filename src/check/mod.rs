@@ -119,6 +119,7 @@ impl Consumer<'_> {
                     records,
                     events,
                 } = &mut batch;
+                self.committer.warm(events);
                 for rec in records.iter_mut() {
                     let text = &raw[rec.start..rec.end];
                     let judged = match std::mem::replace(&mut rec.outcome, Outcome::Pending) {
@@ -246,34 +247,60 @@ pub fn run(
     };
     let received_ms = opts.now.saturating_mul(1000);
     if opts.jobs <= 1 {
-        let mut validator = Validator::new(&opts.settings.engine);
-        read_inputs(
-            inputs,
-            &opts.settings,
-            received_ms,
-            opts.progress,
-            &mut |step| match step {
-                Step::Record {
-                    meta,
-                    text,
-                    too_long,
-                    label,
-                } => {
-                    let judged = match too_long {
-                        Some(len) => Judged::TooLong(len),
-                        None => Judged::Validated(
-                            validator.validate(text, meta.received_ms.div_euclid(1000)),
-                        ),
-                    };
-                    consumer.commit(&meta, text, judged, label)
-                }
-                other => consumer.handle(owned(other)).map(drop),
-            },
-        )?;
+        run_single(inputs, opts, received_ms, &mut consumer)?;
     } else {
         run_threaded(inputs, opts, received_ms, &mut consumer)?;
     }
     finish(consumer, started)
+}
+
+/// Records a one-thread check validates before it commits them: enough that their dedup
+/// lookups, made together, overlap (see `Committer::warm`); few enough to stay in the cache.
+const SMALL_BATCH: usize = 32;
+const SMALL_BATCH_BYTES: usize = 256 * 1024;
+
+/// One thread reads, validates a few dozen records, commits them, and so on.
+fn run_single(
+    inputs: &[PathBuf],
+    opts: &CheckOptions,
+    received_ms: i64,
+    consumer: &mut Consumer,
+) -> io::Result<()> {
+    let mut validator = Validator::new(&opts.settings.engine);
+    let mut batch = Batch::default();
+    read_inputs(
+        inputs,
+        &opts.settings,
+        received_ms,
+        opts.progress,
+        &mut |step| {
+            if let Step::Record {
+                meta,
+                text,
+                too_long,
+                label,
+            } = step
+            {
+                batch.push(meta, text, too_long, label);
+                if batch.records.len() < SMALL_BATCH && batch.raw.len() < SMALL_BATCH_BYTES {
+                    return Ok(());
+                }
+            }
+            // Any other step comes after the records read before it.
+            if !batch.records.is_empty() {
+                batch.validate(&mut validator);
+                if let Some(mut done) = consumer.handle(Msg::Batch(std::mem::take(&mut batch)))? {
+                    done.raw.clear();
+                    done.records.clear();
+                    batch = done;
+                }
+            }
+            match step {
+                Step::Record { .. } => Ok(()),
+                other => consumer.handle(owned(other)).map(drop),
+            }
+        },
+    )
 }
 
 fn owned(step: Step) -> Msg {

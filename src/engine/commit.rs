@@ -35,6 +35,23 @@ impl Committer {
         self.dedup.keys()
     }
 
+    /// Looks ahead at events about to be committed: fetches the dedup index's lines where
+    /// their ids are or will be, for all of them at once, so that those waits (the index is far
+    /// larger than any cache) overlap rather than add up; `event` then finds them cached, and
+    /// the keys computed. Changes nothing else. Measured: 5% off `check -j 1`.
+    pub fn warm(&self, events: &mut [EventFacts]) {
+        let mut found = 0usize;
+        for ev in events {
+            if let Some(id) = ev.id.get().filter(|id| !id.is_empty()) {
+                let (key, seen) = self.dedup.warm(id);
+                ev.f.id_key = Some(key);
+                found += usize::from(seen);
+            }
+        }
+        // The lookups are made for their loads: keep them from being optimized away.
+        std::hint::black_box(found);
+    }
+
     /// Commits a validated record: each event, or the record's failure.
     pub fn commit(
         &mut self,
@@ -123,6 +140,7 @@ impl Committer {
             let probe = Probe {
                 data_set_id: ds,
                 id,
+                id_key: ev.f.id_key,
                 content: ev.f.content_hash,
                 event_type: ev.f.event_type,
                 time,

@@ -76,6 +76,8 @@ pub enum Verdict {
 pub struct Probe<'a> {
     pub data_set_id: &'a str,
     pub id: &'a str,
+    /// `id`'s key, if `Dedup::warm` gave it.
+    pub id_key: Option<u128>,
     pub content: u64,
     pub event_type: Option<EventType>,
     /// The event's timestamp (unix seconds), or `NO_TIME`.
@@ -118,7 +120,7 @@ impl Dedup {
     /// Looks the event up and records it.
     pub fn check(&mut self, p: &Probe) -> Verdict {
         let data_set = xxh3_64_with_seed(p.data_set_id.as_bytes(), self.seed);
-        let id_key = xxh3_128_with_seed(p.id.as_bytes(), self.seed);
+        let id_key = p.id_key.unwrap_or_else(|| self.key(p.id));
         let fresh = Entry {
             content: p.content,
             line: p.at.line,
@@ -156,6 +158,17 @@ impl Dedup {
             }
         };
         judge(entry, key, &fresh, p, self.window_secs, &mut self.variants)
+    }
+
+    /// The key of `id` (for `Probe::id_key`), and whether it is in the index; the lookup
+    /// brings the index's line into the cache (see `Committer::warm`).
+    pub fn warm(&self, id: &str) -> (u128, bool) {
+        let key = self.key(id);
+        (key, self.first.get(key).is_some())
+    }
+
+    fn key(&self, id: &str) -> u128 {
+        xxh3_128_with_seed(id.as_bytes(), self.seed)
     }
 
     /// Whether the event last checked was new, and its id was first seen under another
@@ -213,6 +226,7 @@ mod tests {
         Probe {
             data_set_id: ds,
             id,
+            id_key: None,
             content,
             event_type: EventType::parse("purchase"),
             time: 1_700_000_000 + line as i64,
@@ -339,5 +353,29 @@ mod tests {
         let mut late = probe("a", "1", 11, 2);
         late.time += 3600;
         assert_eq!(d.check(&late), Verdict::New);
+    }
+
+    /// A key looked up ahead (`warm`) is the key `check` would compute: the same verdicts,
+    /// whether or not events were warmed, and `warm` sees what was recorded.
+    #[test]
+    fn warmed_keys_give_the_same_verdicts() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let (mut cold, mut warm) = (Dedup::new(None), Dedup::new(None));
+        for line in 1..5_000u64 {
+            let ds = ["a", "b"][rng.usize(..2)];
+            let id = rng.u32(..1_500).to_string();
+            let content = rng.u64(..2);
+            let mut p = probe(ds, &id, content, line);
+            let (key, known) = warm.warm(&id);
+            p.id_key = Some(key);
+            let verdict = warm.check(&p);
+            assert_eq!(known, verdict != Verdict::New || warm.other_space());
+            assert_eq!(
+                cold.check(&probe(ds, &id, content, line)),
+                verdict,
+                "line {line}"
+            );
+            assert_eq!(cold.other_space(), warm.other_space());
+        }
     }
 }

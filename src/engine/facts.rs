@@ -117,6 +117,9 @@ pub struct Scalars {
     pub lease_start: Option<u32>,
     pub lease_end: Option<u32>,
     pub content_hash: u64,
+    /// The id's key in the dedup index, when the committer looked it up ahead (see
+    /// `Committer::warm`).
+    pub id_key: Option<u128>,
     /// Set for a batch element that is not an object: nothing but its finding is known.
     pub not_an_object: bool,
     /// Findings past `MAX_FINDINGS`, counted and not kept.

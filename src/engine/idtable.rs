@@ -68,7 +68,7 @@ impl<V> IdTable<V> {
     }
 
     /// The value under `key`, if any.
-    #[cfg(test)]
+    #[inline]
     pub fn get(&self, key: u128) -> Option<&V> {
         if self.buckets.is_empty() {
             return None;
@@ -98,7 +98,6 @@ impl<V> IdTable<V> {
         (&mut self.values[chunk][at], inserted)
     }
 
-    #[cfg(test)]
     fn value(&self, index: u32) -> Option<&V> {
         let (chunk, at) = place(index);
         self.values.get(chunk)?.get(at)

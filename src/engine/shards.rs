@@ -61,6 +61,13 @@ impl<V> Shards<V> {
         &mut self.maps[usize::from(r) % SHARDS]
     }
 
+    /// The value under `key`, if any.
+    #[inline]
+    pub fn get(&self, key: u128) -> Option<&V> {
+        let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
+        self.maps[usize::from(r) % SHARDS].get(key)
+    }
+
     pub fn len(&self) -> usize {
         self.maps.iter().map(IdTable::len).sum()
     }
