@@ -38,7 +38,8 @@ impl Committer {
     /// Looks ahead at events about to be committed: fetches the dedup index's lines where
     /// their ids are or will be, for all of them at once, so that those waits (the index is far
     /// larger than any cache) overlap rather than add up; `event` then finds them cached, and
-    /// the keys computed. Changes nothing else. Measured: 5% off `check -j 1`.
+    /// the keys computed. Changes nothing else. With the small batches of a one-thread check,
+    /// 6% off `check -j 1` on a million ids (about half of it the batches alone).
     pub fn warm(&self, events: &mut [EventFacts]) {
         let mut found = 0usize;
         for ev in events {

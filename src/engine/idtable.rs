@@ -7,7 +7,7 @@
 //!
 //! A key is kept as its low 96 bits: two of a million seeded hashes share them with a
 //! probability under 10^-17. (The top bits choose the shard: see `shards`.) A table holds
-//! fewer than 2^32 - 1 ids, some 200 GB of them.
+//! fewer than 2^32 - 1 ids, over 300 GB of them.
 
 /// Four keys, and the index of each one's value (`EMPTY` for a free slot).
 #[derive(Clone, Copy)]
