@@ -16,6 +16,8 @@
 #     of each.
 # Usage: benches/ingest.sh [SECONDS] [TCP_EVENTS]   (installs wrk from Debian if missing)
 #        BIN=/path/to/other/ecapi-scope benches/ingest.sh   (another build, e.g. a baseline)
+#        BASELINE_BIN=/path/to/older/ecapi-scope benches/ingest.sh   (section 3 also streams to
+#        that build, with the capture, in the same rounds, and prints this build's ratio to it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -182,6 +184,15 @@ for round in 1 2 3; do
   cap_secs=$secs_taken; cap_cpu=$cpu_taken
   proof="sent $tcp_events, counted $(field "$stats" "d['hub']['events']"), captured $(wc -l < "$out/cap3.ndjson")"
   rm -f "$out/cap3.ndjson"
+  older=""
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    this_bin=$bin; bin=$BASELINE_BIN
+    tcp_run --capture "$out/cap3.ndjson"
+    bin=$this_bin
+    older="; older build with the capture $secs_taken s, $cpu_taken CPU-s"
+    older_best=$(best "$secs_taken" "${older_best:-}"); older_cpu_best=$(best "$cpu_taken" "${older_cpu_best:-}")
+    rm -f "$out/cap3.ndjson"
+  fi
   tcp_run
   nocap_secs=$secs_taken; nocap_cpu=$cpu_taken
   sync
@@ -191,13 +202,16 @@ for round in 1 2 3; do
   end=$(date +%s.%N)
   check_cpu=$(since "$cpu0")
   check_secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.3f", b-a}')
-  echo "   round $round: with the capture $cap_secs s, $cap_cpu CPU-s ($proof); without $nocap_secs s, $nocap_cpu CPU-s; check -j 2 $check_secs s, $check_cpu CPU-s"
+  echo "   round $round: with the capture $cap_secs s, $cap_cpu CPU-s ($proof); without $nocap_secs s, $nocap_cpu CPU-s; check -j 2 $check_secs s, $check_cpu CPU-s$older"
   cap_best=$(best "$cap_secs" "$cap_best"); nocap_best=$(best "$nocap_secs" "$nocap_best"); check_best=$(best "$check_secs" "$check_best")
   cap_cpu_best=$(best "$cap_cpu" "$cap_cpu_best"); check_cpu_best=$(best "$check_cpu" "$check_cpu_best")
 done
 per_s() { awk -v n="$tcp_events" -v s="$1" 'BEGIN{printf "%.0f", n/s}'; }
 echo "   best rounds: TCP ingest $(per_s "$cap_best") events/s with the capture, $(per_s "$nocap_best") without; check -j 2 on the same file $(per_s "$check_best") events/s"
 echo "   TCP ingest = $(awk -v t="$cap_best" -v c="$check_best" 'BEGIN{printf "%.2f", c/t}')x check -j 2 (without the capture: $(awk -v t="$nocap_best" -v c="$check_best" 'BEGIN{printf "%.2f", c/t}')x)"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  echo "   this build's TCP ingest with the capture relative to $BASELINE_BIN (best rounds): $(awk -v o="$older_best" -v t="$cap_best" 'BEGIN{printf "%.2f", o/t}')x the speed, $(awk -v o="$older_cpu_best" -v t="$cap_cpu_best" 'BEGIN{printf "%.2f", t/o}')x the machine CPU"
+fi
 # What the machine's cores allow: ingest cannot take less than its CPU seconds over the cores.
 cores=$(nproc)
 echo "   machine CPU, least of the rounds: TCP ingest with the capture $cap_cpu_best s, check -j 2 $check_cpu_best s; with all $cores cores busy, TCP ingest could reach at most $(awk -v c="$check_best" -v n="$cores" -v t="$cap_cpu_best" 'BEGIN{printf "%.2f", c*n/t}')x check -j 2 here"
