@@ -274,31 +274,22 @@ fn run_single(
         received_ms,
         opts.progress,
         &mut |step| {
-            if let Step::Record {
-                meta,
-                text,
-                too_long,
-                label,
-            } = step
-            {
-                batch.push(meta, text, too_long, label);
-                if batch.records.len() < SMALL_BATCH && batch.raw.len() < SMALL_BATCH_BYTES {
-                    return Ok(());
-                }
+            let record = batch.push_step(&step);
+            if record && batch.records.len() < SMALL_BATCH && batch.raw.len() < SMALL_BATCH_BYTES {
+                return Ok(());
             }
             // Any other step comes after the records read before it.
             if !batch.records.is_empty() {
                 batch.validate(&mut validator);
                 if let Some(mut done) = consumer.handle(Msg::Batch(std::mem::take(&mut batch)))? {
-                    done.raw.clear();
-                    done.records.clear();
+                    done.clear();
                     batch = done;
                 }
             }
-            match step {
-                Step::Record { .. } => Ok(()),
-                other => consumer.handle(owned(other)).map(drop),
+            if record {
+                return Ok(());
             }
+            consumer.handle(owned(step)).map(drop)
         },
     )
 }
@@ -347,14 +338,7 @@ fn run_threaded(
                     if stop.load(Ordering::Relaxed) {
                         return Err(stopped());
                     }
-                    if let Step::Record {
-                        meta,
-                        text,
-                        too_long,
-                        label,
-                    } = step
-                    {
-                        batch.push(meta, text, too_long, label);
+                    if batch.push_step(&step) {
                         if batch.is_full() {
                             let full = std::mem::replace(&mut batch, next_batch());
                             work_tx.send((seq, full)).map_err(|_| stopped())?;
@@ -418,8 +402,7 @@ fn commit_in_order(
         while let Some(msg) = pending.remove(&next) {
             next += 1;
             if let Some(mut batch) = consumer.handle(msg)? {
-                batch.raw.clear();
-                batch.records.clear();
+                batch.clear();
                 let _ = back.send(batch);
             }
         }

@@ -201,6 +201,27 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Adds the step's record, if it is one; whether it was.
+    pub fn push_step(&mut self, step: &Step) -> bool {
+        let Step::Record {
+            meta,
+            text,
+            too_long,
+            label,
+        } = *step
+        else {
+            return false;
+        };
+        self.push(meta, text, too_long, label);
+        true
+    }
+
+    /// Empties a committed batch for reuse, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.raw.clear();
+        self.records.clear();
+    }
+
     pub fn push(
         &mut self,
         meta: RecordMeta,

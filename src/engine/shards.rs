@@ -52,20 +52,24 @@ fn route() -> [u8; ROUTES] {
 }
 
 impl<V> Shards<V> {
+    /// Which shard holds `key`.
+    #[inline]
+    fn which(&self, key: u128) -> usize {
+        // In range by construction (the shift leaves `ROUTE_BITS` bits; routes name shards
+        // below `SHARDS`): the `%`s only spare the bounds checks.
+        usize::from(self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES]) % SHARDS
+    }
+
     /// The shard that holds `key`.
     #[inline]
     pub fn shard(&mut self, key: u128) -> &mut IdTable<V> {
-        // In range by construction (the shift leaves `ROUTE_BITS` bits; routes name shards
-        // below `SHARDS`): the `%`s only spare the bounds checks.
-        let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
-        &mut self.maps[usize::from(r) % SHARDS]
+        &mut self.maps[self.which(key)]
     }
 
     /// The value under `key`, if any.
     #[inline]
     pub fn get(&self, key: u128) -> Option<&V> {
-        let r = self.route[(key >> (128 - ROUTE_BITS)) as usize % ROUTES];
-        self.maps[usize::from(r) % SHARDS].get(key)
+        self.maps[self.which(key)].get(key)
     }
 
     pub fn len(&self) -> usize {
