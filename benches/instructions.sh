@@ -47,7 +47,9 @@ wrk.body = [[$event]]
 LUA
 
 # under_load NAME ADDRESS-PATTERN COMMAND…: starts COMMAND under callgrind with counting off,
-# turns it on for wrk's run, dumps, stops it; prints "instructions requests".
+# turns it on for wrk's run, dumps, stops it; sets $counted (instructions) and $requests. Not
+# in a $(…) subshell: the EXIT trap must know the server's pid, and only this shell can wait
+# for its child.
 under_load() {
   local name=$1 pattern=$2; shift 2
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/$name.%p" "$@" \
@@ -61,17 +63,20 @@ under_load() {
   callgrind_control -d "$pid" > /dev/null 2>&1
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  local requests
   requests=$(awk '/requests in/{print $1}' "$out/$name.wrk")
   # The dump made on request is the one with a part number; the file written at exit holds
   # only what came after it.
-  echo "$(total "$(ls "$out/$name".*.1 | head -1)") $requests"
+  local dump
+  dump=$(ls "$out/$name".*.1)
+  counted=$(total "$dump")
 }
 
 echo "== 1. single-event POSTs under wrk (${secs}s, 32 connections), counted under callgrind: user-space instructions per request"
-read -r ours_ir ours_req < <(under_load endpoint 's/.*: listening on \([0-9.:]*\).*/\1/p' \
-  "$bin" watch --format none --capture "$out/cap.ndjson" http-listen://127.0.0.1:0)
-read -r hyper_ir hyper_req < <(under_load hyper 's/^listening on //p' "$hyper_bin" 127.0.0.1:0)
+under_load endpoint 's/.*: listening on \([0-9.:]*\).*/\1/p' \
+  "$bin" watch --format none --capture "$out/cap.ndjson" http-listen://127.0.0.1:0
+ours_ir=$counted; ours_req=$requests
+under_load hyper 's/^listening on //p' "$hyper_bin" 127.0.0.1:0
+hyper_ir=$counted; hyper_req=$requests
 per() { awk -v i="$1" -v n="$2" 'BEGIN{printf "%.0f", i / n}'; }
 ours=$(per "$ours_ir" "$ours_req"); hyper=$(per "$hyper_ir" "$hyper_req")
 echo "   endpoint (capture on): $ours instructions/request over $ours_req requests; captured $(wc -l < "$out/cap.ndjson")"
